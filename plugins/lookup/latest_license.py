@@ -288,11 +288,13 @@ from typing import Any
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
-from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import (
-    BackOfficeClient,
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import BackOfficeClient
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_errors import (
     BackOfficeError,
-    ProxySpec,
     Redactor,
+)
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_inputs import (
+    ProxySpec,
     validate_base_url,
     validate_organization_id,
     validate_proxy,
@@ -340,21 +342,22 @@ class LookupModule(LookupBase):
         log(f"{client!r}, cache {cache.directory if cache else 'off'}, run {run_id}")
         answers: dict[str, dict[str, Any]] = {}
         results = []
-        for serial in serials:
-            if serial not in answers:
-                try:
-                    answers[serial] = _license_cache.latest_license_item(
-                        client, serial, cache=cache, run_id=run_id, log=log
-                    )
-                except BackOfficeError as exc:
-                    message = redact(f"{serial}: {exc.message}")
-                    if on_error == "fail":
-                        raise AnsibleLookupError(message) from None
-                    log(f"reporting failure: {message}")
-                    answers[serial] = _license_cache.failure_item(serial, exc, message)
-                except _license_cache.CacheError as exc:
-                    raise AnsibleLookupError(redact(f"{PLUGIN}: {exc}")) from None
-            results.append(dict(answers[serial]))
+        with client:  # one kept-alive connection for all the serials, closed at the end
+            for serial in serials:
+                if serial not in answers:
+                    try:
+                        answers[serial] = _license_cache.latest_license_item(
+                            client, serial, cache=cache, run_id=run_id, log=log
+                        )
+                    except BackOfficeError as exc:
+                        message = redact(f"{serial}: {exc.message}")
+                        if on_error == "fail":
+                            raise AnsibleLookupError(message) from None
+                        log(f"reporting failure: {message}")
+                        answers[serial] = _license_cache.failure_item(serial, exc, message)
+                    except _license_cache.CacheError as exc:
+                        raise AnsibleLookupError(redact(f"{PLUGIN}: {exc}")) from None
+                results.append(dict(answers[serial]))
         return results
 
     # -- option handling ----------------------------------------------------------------------------

@@ -33,9 +33,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import (
-    BackOfficeClient,
-    BackOfficeError,
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import BackOfficeClient
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_errors import BackOfficeError
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_payload import (
     LicenseResult,
     NotModified,
     verify_license_payload,

@@ -19,6 +19,11 @@ The simulator is a real process speaking real HTTPS on 127.0.0.1 (see docs/backo
 ``backoffice_sim_factory`` (function)
     ``factory(licenses_dir=None, today=None, **ctl_options) -> BackofficeSim`` starts extra simulators
     (own state directory and free port, same test credentials); all are stopped after the test.
+
+``forward_proxy_factory`` (function)
+    ``factory(username=None, password=None) -> ForwardProxy`` starts real forward proxies (tinyproxy,
+    see ``forward_proxy.py``) on loopback, with Basic proxy authentication when a user name is given;
+    all are stopped after the test. Skips the test when tinyproxy is not installed.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from forward_proxy import SKIP_REASON, ForwardProxy, tinyproxy_binary
 
 REPO = Path(__file__).resolve().parents[2]
 CTL = REPO / "lab" / "backoffice" / "ctl.py"
@@ -222,3 +228,24 @@ def backoffice_sim_factory(
     finally:
         for state_dir in started:
             stop_simulator(state_dir)
+
+
+@pytest.fixture
+def forward_proxy_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., ForwardProxy]]:
+    """Start tinyproxy forward proxies for one test; all are stopped afterwards (see the module docstring)."""
+    if tinyproxy_binary() is None:
+        pytest.skip(SKIP_REASON)
+    started: list[ForwardProxy] = []
+
+    def factory(username: str | None = None, password: str | None = None) -> ForwardProxy:
+        proxy = ForwardProxy(tmp_path_factory.mktemp("forward-proxy"), username=username, password=password)
+        started.append(proxy)
+        return proxy.start()
+
+    try:
+        yield factory
+    finally:
+        for proxy in started:
+            proxy.stop()

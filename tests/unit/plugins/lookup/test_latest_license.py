@@ -26,35 +26,13 @@ from typing import Any
 
 import pytest
 from ansible.errors import AnsibleError, AnsibleLookupError
-from ansible.plugins.loader import init_plugin_loader, lookup_loader
-from ansible.utils.collection_loader import AnsibleCollectionConfig
+from ansible.plugins.loader import lookup_loader
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import BackOfficeClient
+from ansible_collections.printops.prismadirect.plugins.plugin_utils import _license_cache
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-REPO = Path(__file__).resolve().parents[4]
-
-
-def _install_collection_loader() -> None:
-    """lookup_loader resolves FQCNs through Ansible's collection finder; install it unless done already.
-
-    Test modules collected earlier may have imported collection code through the plain sys.path entry
-    of tests/conftest.py; the finder refuses to extend packages it did not load itself (no collection
-    metadata), so those *packages* are forgotten and reloaded by the finder. Plain modules (flexlm,
-    backoffice...) stay in sys.modules, so their classes keep one identity for the whole session.
-    """
-    if AnsibleCollectionConfig.collection_finder is not None:
-        return
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] == "ansible_collections" and hasattr(module, "__path__"):
-            del sys.modules[name]
-    init_plugin_loader([str(REPO / "collections")])
-
-
-_install_collection_loader()
-
-from ansible_collections.printops.prismadirect.plugins.plugin_utils import _license_cache
 
 CODE = "s3cr3t-Verif1cation-Code"
 PROXY_PASSWORD = "pr0xy-Pa55w0rd"
@@ -163,12 +141,14 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
 
 @dataclass
 class BackOffice:
-    """Licenses by serial; `refuse` maps a serial to (status, body); `requests` records every request."""
+    """Licenses by serial; `refuse` maps a serial to (status, body); `requests` records every request,
+    `connections` every TLS connection."""
 
     url: str = ""
     licenses: dict[str, dict[str, Any]] = field(default_factory=dict)
     refuse: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    connections: list[Any] = field(default_factory=list)
     delay: float = 0.0
 
     def answer(self, path: str, headers: Any) -> tuple[int, dict[str, str], dict[str, Any] | None]:
@@ -186,8 +166,16 @@ class BackOffice:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the lab simulator
+    disable_nagle_algorithm = True  # headers and body are two writes: send each at once
+    timeout = 5  # idle kept-alive connections end after this
+
     def log_message(self, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.office.connections.append(self.client_address)  # type: ignore[attr-defined]
 
     def do_GET(self) -> None:
         office: BackOffice = self.server.office  # type: ignore[attr-defined]
@@ -291,6 +279,27 @@ def test_terms_are_flattened_and_duplicates_asked_once(
     )
     assert [item["serial"] for item in items] == [SERIAL, OTHER, SERIAL]
     assert len(office.requests) == 2
+
+
+def test_one_connection_per_call_closed_at_the_end(
+    office: BackOffice, options: dict[str, Any], run_id: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[object] = []
+    original_close = BackOfficeClient.close
+
+    def close(client: BackOfficeClient) -> None:
+        closed.append(client)
+        original_close(client)
+
+    monkeypatch.setattr(BackOfficeClient, "close", close)
+    items = run([SERIAL, OTHER, REFUSED, "PDS-404"], on_error="report", **options)
+    assert [item["ok"] for item in items] == [True, True, False, False]
+    assert len(office.requests) == 4 and len(office.connections) == 1
+    assert len(closed) == 1
+
+    with pytest.raises(AnsibleLookupError):
+        run([REFUSED, SERIAL], cache=False, **options)  # fails on the first serial: closed all the same
+    assert len(closed) == 2 and len(office.connections) == 2
 
 
 def test_options_from_variables(office: BackOffice, options: dict[str, Any], run_id: list[str]) -> None:

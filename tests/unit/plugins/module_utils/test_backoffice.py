@@ -1,5 +1,6 @@
-"""Unit tests of plugins/module_utils/backoffice.py: tables for the pure helpers, and the client
-against an in-process HTTPS server (a throwaway CA made with `cryptography`) and CONNECT proxy.
+"""Unit tests of plugins/module_utils/backoffice.py: the client against an in-process HTTPS server (a
+throwaway CA made with `cryptography`) and CONNECT proxy. The server keeps connections alive (HTTP/1.1)
+like the lab simulator does, and counts the TLS connections it accepted.
 
 No real sleeping: the client gets a fake `sleep` that records the delays it was asked to wait.
 """
@@ -7,14 +8,15 @@ No real sleeping: the client gets a fake `sleep` that records the delays it was 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import email.utils
-import hashlib
 import json
 import select
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,415 +25,28 @@ from typing import Any
 
 import pytest
 from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import (
-    ERROR_KINDS,
-    REDACTED,
     USER_AGENT,
     BackOfficeClient,
+)
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_errors import (
+    ERROR_KINDS,
+    REDACTED,
     BackOfficeError,
+)
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_inputs import (
+    ProxySpec,
+    validate_proxy,
+)
+from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_payload import (
     LicenseResult,
     NotModified,
-    ProxySpec,
-    Redactor,
-    backoff_delay,
-    parse_retry_after,
-    safe_license_file_name,
-    validate_base_url,
-    validate_proxy,
-    validate_serial,
-    verify_license_payload,
 )
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-CODE = "s3cr3t-Verif1cation-Code"
-PROXY_PASSWORD = "pr0xy-Pa55w0rd"
-ORG = "PRS-TEST-ORG"
-SERIAL = "PDS-100001"
-
-
-def license_text(serial: str = SERIAL, users: int = 25, issued: str = "01-nov-2026") -> str:
-    tail = 'VENDOR_STRING="MAINTENANCE=2027-12-31" SIGN="0000 1111"'
-    return (
-        "SERVER this_host 025044000001 27000\n"
-        "VENDOR prismad PORT=27010\n"
-        f"FEATURE PRISMAdirect prismad 2026.1 31-dec-2027 1 SN={serial} ISSUED={issued} \\\n"
-        f"        {tail}\n"
-        f"FEATURE PD_USERS prismad 2026.1 31-dec-2027 {users} SN={serial} ISSUED={issued} \\\n"
-        f"        {tail}\n"
-    )
-
-
-def payload(serial: str = SERIAL, content: str | None = None, **changes: Any) -> dict[str, Any]:
-    content = license_text(serial) if content is None else content
-    body = {
-        "serial": serial,
-        "issued": "2026-11-01",
-        "license_expiry": "2027-12-31",
-        "maintenance_end": "2027-12-31",
-        "features": [
-            {"name": "PRISMAdirect", "version": "2026.1", "count": 1, "expiry": "2027-12-31"},
-            {"name": "PD_USERS", "version": "2026.1", "count": 25, "expiry": "2027-12-31"},
-        ],
-        "users": 25,
-        "file_name": f"{serial}.lic",
-        "sha256": hashlib.sha256(content.encode("utf-8")).hexdigest(),
-        "content": content,
-    }
-    body.update(changes)
-    return body
-
-
-# --------------------------------------------------------------------------------------------------
-# Pure helpers
-
-SERIALS_OK = ["PDS-100001", "A", "a" * 64, "x.y_z-1", "9"]
-SERIALS_BAD = [
-    "",
-    "-abc",
-    ".abc",
-    "a" * 65,
-    "PDS 1",
-    "PDS/1",
-    "PDS%2F1",
-    "äbc",
-    "abc\n",
-    None,
-    123,
-    ["PDS-1"],
-]
-
-
-@pytest.mark.parametrize("serial", SERIALS_OK)
-def test_validate_serial_accepts(serial: str) -> None:
-    assert validate_serial(serial) == serial
-
-
-@pytest.mark.parametrize("serial", SERIALS_BAD)
-def test_validate_serial_refuses_with_expected_form(serial: object) -> None:
-    with pytest.raises(BackOfficeError) as info:
-        validate_serial(serial)
-    assert info.value.kind == "invalid_input"
-    assert "PDS-100001" in info.value.message  # the example of the expected form
-    assert "1 to 64" in info.value.message
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://backoffice.example.com/rs", "https://backoffice.example.com/rs"),
-        ("https://backoffice.example.com/rs/", "https://backoffice.example.com/rs"),
-        ("  https://127.0.0.1:8443  ", "https://127.0.0.1:8443"),
-        ("HTTPS://[::1]:8443/x", "https://[::1]:8443/x"),
-    ],
-)
-def test_validate_base_url_accepts(url: str, expected: str) -> None:
-    assert validate_base_url(url) == expected
-
-
-@pytest.mark.parametrize(
-    ("url", "fragment"),
-    [
-        ("http://backoffice.example.com/rs", "https://"),
-        ("ftp://backoffice.example.com", "https://"),
-        ("backoffice.example.com/rs", "https://"),
-        ("", "empty"),
-        (None, "empty"),
-        ("https:///rs", "no host"),
-        ("https://h/rs?x=1", "without query"),
-        ("https://h:99999/rs", "not a valid URL"),
-        ("https://user:pw-in-url@h/rs", "organization_id and verification_code"),
-    ],
-)
-def test_validate_base_url_refuses(url: object, fragment: str) -> None:
-    with pytest.raises(BackOfficeError) as info:
-        validate_base_url(url)
-    assert info.value.kind == "invalid_input"
-    assert fragment in info.value.message
-    assert "pw-in-url" not in info.value.message
-
-
-PROXIES_OK = [
-    ("proxy.example.com:8080", "proxy.example.com", 8080, "proxy.example.com:8080"),
-    ("  proxy:3128 ", "proxy", 3128, "proxy:3128"),
-    ("http://proxy.example.com:8080", "proxy.example.com", 8080, "proxy.example.com:8080"),
-    ("HTTP://proxy.example.com:8080/", "proxy.example.com", 8080, "proxy.example.com:8080"),
-    ("10.0.0.1:1", "10.0.0.1", 1, "10.0.0.1:1"),
-    ("[2001:db8::1]:8080", "2001:db8::1", 8080, "[2001:db8::1]:8080"),
-    ("http://[::1]:65535", "::1", 65535, "[::1]:65535"),
-]
-
-
-@pytest.mark.parametrize(("text", "host", "port", "authority"), PROXIES_OK)
-def test_validate_proxy_accepts(text: str, host: str, port: int, authority: str) -> None:
-    spec = validate_proxy(text)
-    assert (spec.host, spec.port, spec.authority) == (host, port, authority)
-    assert spec.username is None and spec.authorization() is None
-
-
-PROXIES_BAD = [
-    "proxy",
-    "proxy:",
-    ":8080",
-    "proxy:0",
-    "proxy:65536",
-    "proxy:123456",
-    "proxy:80/path",
-    "pro xy:80",
-    "::1:80",
-    "[::g]:80",
-    "[2001:db8::1]",
-    "https://proxy:8080",
-    "socks5://proxy:1080",
-    "",
-    None,
-]
-
-
-@pytest.mark.parametrize("text", PROXIES_BAD)
-def test_validate_proxy_refuses_with_expected_form(text: object) -> None:
-    with pytest.raises(BackOfficeError) as info:
-        validate_proxy(text)
-    assert info.value.kind == "invalid_input"
-    assert "proxy.example.com:8080" in info.value.message
-
-
-@pytest.mark.parametrize("text", ["user:hunter2-secret@proxy:8080", "http://u:hunter2-secret@proxy:8080"])
-def test_validate_proxy_refuses_credentials_inside_without_echoing(text: str) -> None:
-    with pytest.raises(BackOfficeError) as info:
-        validate_proxy(text)
-    assert "proxy_username" in info.value.message
-    assert "hunter2-secret" not in info.value.message
-
-
-def test_validate_proxy_credentials() -> None:
-    spec = validate_proxy("proxy:8080", "ACME\\svc", PROXY_PASSWORD)
-    token = base64.b64encode(f"ACME\\svc:{PROXY_PASSWORD}".encode()).decode()
-    assert spec.authorization() == f"Basic {token}"
-    assert PROXY_PASSWORD not in repr(spec)
-    with pytest.raises(BackOfficeError, match="proxy_username"):
-        validate_proxy("proxy:8080", None, PROXY_PASSWORD)
-    with pytest.raises(BackOfficeError, match="':'"):
-        validate_proxy("proxy:8080", "a:b", "x")
-    assert validate_proxy("proxy:8080", "", None).username is None
-
-
-FILE_NAMES_OK = [
-    "PDS-100001.lic",
-    "x.LIC",
-    "a b.lic",
-    "PDS-100001_20261101.Lic",
-    "n" * 251 + ".lic",
-    ".x.lic",
-]
-FILE_NAMES_BAD = [
-    ("../x.lic", "separator"),
-    ("..\\x.lic", "separator"),
-    ("a/b.lic", "separator"),
-    ("/abs.lic", "separator"),
-    ("\\\\server\\share\\x.lic", "separator"),
-    ("C:x.lic", "':'"),
-    ("x.lic:stream", "':'"),
-    ("x..lic", "'..'"),
-    ("..lic", "'..'"),
-    ("x.txt", "does not end in .lic"),
-    ("x.lic.txt", "does not end in .lic"),
-    (".lic", "does not end in .lic"),
-    ("x.lic ", "does not end in .lic"),
-    ("", "empty"),
-    (None, "empty"),
-    (42, "empty"),
-    ("x\n.lic", "control"),
-    ("x\x00.lic", "control"),
-    ("x\x1b.lic", "control"),
-    ("x\x7f.lic", "control"),
-    ("x?.lic", "Windows forbids"),
-    ('x".lic', "Windows forbids"),
-    ("NUL.lic", "device"),
-    ("com1.lic", "device"),
-    ("n" * 252 + ".lic", "255"),
-]
-
-
-@pytest.mark.parametrize("name", FILE_NAMES_OK)
-def test_safe_license_file_name_accepts(name: str) -> None:
-    assert safe_license_file_name(name) == name
-
-
-@pytest.mark.parametrize(("name", "reason"), FILE_NAMES_BAD)
-def test_safe_license_file_name_refuses(name: object, reason: str) -> None:
-    with pytest.raises(BackOfficeError) as info:
-        safe_license_file_name(name)
-    assert info.value.kind == "unsafe_file_name"
-    assert reason in info.value.message
-    assert "PDS-100001.lic" in info.value.message  # the expected form
-
-
-NOW = 1_800_000_000.0
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("5", 5.0),
-        (" 10 ", 10.0),
-        ("0", 0.0),
-        ("1.5", 1.5),
-        (7, 7.0),
-        (None, None),
-        ("", None),
-        ("soon", None),
-        ("-3", None),
-        ("1e3", None),
-        (email.utils.formatdate(NOW + 30, usegmt=True), 30.0),
-        (email.utils.formatdate(NOW - 30, usegmt=True), 0.0),
-        ("Fri, 15 Jan 2027 08:00:00", dt.datetime(2027, 1, 15, 8, tzinfo=dt.UTC).timestamp() - NOW),
-    ],
-)
-def test_parse_retry_after(value: object, expected: float | None) -> None:
-    assert parse_retry_after(value, NOW) == expected
-
-
-@pytest.mark.parametrize(
-    ("attempt", "kwargs", "expected"),
-    [
-        (0, {}, 1.0),
-        (1, {}, 2.0),
-        (2, {}, 4.0),
-        (4, {}, 16.0),
-        (5, {}, 30.0),
-        (10_000, {}, 30.0),
-        (-1, {}, 1.0),
-        (2, {"base": 0.5}, 2.0),
-        (3, {"cap": 5.0}, 5.0),
-        (0, {"retry_after": 7.0}, 7.0),
-        (6, {"retry_after": 2.0}, 2.0),
-        (0, {"retry_after": 0.0}, 0.0),
-        (0, {"retry_after": 1000.0}, 300.0),
-        (0, {"retry_after": -5.0}, 0.0),
-        (0, {"retry_after": 100.0, "max_retry_after": 60.0}, 60.0),
-    ],
-)
-def test_backoff_delay(attempt: int, kwargs: dict[str, Any], expected: float) -> None:
-    assert backoff_delay(attempt, **kwargs) == expected
-
-
-# --------------------------------------------------------------------------------------------------
-# verify_license_payload
-
-
-def test_verify_license_payload_ok() -> None:
-    result = verify_license_payload(payload(), SERIAL)
-    assert isinstance(result, LicenseResult)
-    assert result.serial == SERIAL
-    assert result.file_name == "PDS-100001.lic"
-    assert result.content == license_text()
-    assert result.sha256 == hashlib.sha256(license_text().encode()).hexdigest()
-    assert (result.issued, result.license_expiry, result.maintenance_end) == (
-        "2026-11-01",
-        "2027-12-31",
-        "2027-12-31",
-    )
-    assert result.users == 25
-    assert [f["name"] for f in result.features] == ["PRISMAdirect", "PD_USERS"]
-    assert result.flexlm["serials"] == [SERIAL]
-    assert result.flexlm["users"] == 25
-    as_dict = result.to_dict()
-    assert json.loads(json.dumps(as_dict)) == as_dict
-    assert set(as_dict) == {
-        "serial",
-        "file_name",
-        "content",
-        "sha256",
-        "issued",
-        "license_expiry",
-        "maintenance_end",
-        "features",
-        "users",
-        "flexlm",
-    }
-    assert verify_license_payload(as_dict, SERIAL) == result  # the cache re-verifies stored copies
-    assert "SERVER" not in repr(result)
-
-
-def test_verify_license_payload_uppercase_sha_permanent_and_uncounted() -> None:
-    body = payload(license_expiry="permanent", users="uncounted", issued=None)
-    body["sha256"] = body["sha256"].upper()
-    result = verify_license_payload(body, SERIAL)
-    assert (result.license_expiry, result.users, result.issued) == ("permanent", "uncounted", None)
-    assert result.sha256 == body["sha256"].lower()
-
-
-def _other_license() -> str:
-    return license_text("PDS-999999")
-
-
-VERIFY_FAILURES = [
-    ("missing field", lambda: {k: v for k, v in payload().items() if k != "sha256"}, "protocol", "sha256"),
-    ("not an object", lambda: ["x"], "protocol", "not a JSON object"),
-    ("sha not hex", lambda: payload(sha256="xyz"), "protocol", "64 hex"),
-    ("content not str", lambda: payload(content=None) | {"content": 5}, "protocol", "content"),
-    ("checksum", lambda: payload(sha256="0" * 64), "checksum", "integrity check"),
-    ("unsafe name", lambda: payload(file_name="../../PDS-100001.lic"), "unsafe_file_name", "separator"),
-    ("html", lambda: payload(content="<html><body>Maintenance</body></html>"), "not_a_license", "line 1"),
-    ("wrong SN", lambda: payload(content=_other_license()), "serial_mismatch", "PDS-999999"),
-    ("wrong serial field", lambda: payload(serial="PDS-999999"), "serial_mismatch", "PDS-999999"),
-    ("bad date", lambda: payload(maintenance_end="31-dec-2027"), "protocol", "maintenance_end"),
-    ("bad expiry", lambda: payload(license_expiry="never"), "protocol", "license_expiry"),
-    ("bad users", lambda: payload(users=-1), "protocol", "users"),
-    ("bool users", lambda: payload(users=True), "protocol", "users"),
-    ("bad features", lambda: payload(features=[{"version": "1"}]), "protocol", "features"),
-]
-
-
-@pytest.mark.parametrize(
-    ("case", "make", "kind", "fragment"), VERIFY_FAILURES, ids=[c[0] for c in VERIFY_FAILURES]
-)
-def test_verify_license_payload_failures(
-    case: str, make: Callable[[], Any], kind: str, fragment: str
-) -> None:
-    with pytest.raises(BackOfficeError) as info:
-        verify_license_payload(make(), SERIAL)
-    assert info.value.kind == kind
-    assert fragment in info.value.message
-    assert info.value.retryable is False
-
-
-def test_not_a_license_message_has_parser_line_and_reason() -> None:
-    text = license_text() + "FEATURE broken\n"
-    with pytest.raises(BackOfficeError) as info:
-        verify_license_payload(payload(content=text), SERIAL)
-    assert info.value.kind == "not_a_license"
-    assert "line 7" in info.value.message and "FEATURE needs" in info.value.message
-
-
-# --------------------------------------------------------------------------------------------------
-# Errors and redaction
-
-
-def test_error_kinds_and_round_trip() -> None:
-    with pytest.raises(ValueError):
-        BackOfficeError("nope", "x")
-    error = BackOfficeError("not_entitled", "m", status=403, maintenance_end="2025-06-30")
-    again = BackOfficeError.from_dict(error.to_dict())
-    assert (again.kind, again.message, again.status, again.maintenance_end) == (
-        "not_entitled",
-        "m",
-        403,
-        "2025-06-30",
-    )
-    assert str(error) == "m" and "not_entitled" in repr(error)
-
-
-def test_redactor_hides_every_form() -> None:
-    redact = Redactor([CODE, None, "", "a b/c"])
-    redact.add_basic(ORG, CODE)
-    token = base64.b64encode(f"{ORG}:{CODE}".encode()).decode()
-    text = f"x {CODE} y a%20b%2Fc z a+b%2Fc w a b/c {token}"
-    assert redact(text) == f"x {REDACTED} y {REDACTED} z {REDACTED} w {REDACTED} {REDACTED}"
-    assert CODE not in repr(redact)
-
+from .backoffice_samples import CODE, NOW, ORG, PROXY_PASSWORD, SERIAL, license_text, payload
 
 # --------------------------------------------------------------------------------------------------
 # In-process HTTPS back office and CONNECT proxy
@@ -444,6 +59,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     truncate: bool = False  # announce the full Content-Length, send half, close
     no_length: bool = False  # no Content-Length (body ends when the connection closes)
+    hang_up: bool = False  # read the request, then close the connection without answering
+    delay: float = 0.0  # seconds to wait before answering
 
 
 @dataclass
@@ -528,16 +145,29 @@ class _TLSServer(ThreadingHTTPServer):
         self.context = context
         self.app = app
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away (timeout tests): nothing to report
+
     def finish_request(self, request: socket.socket, client_address: Any) -> None:  # type: ignore[override]
-        request.settimeout(5)
+        request.settimeout(5)  # also how long an idle kept-alive connection stays open
+        # headers and body go out in two writes: without this, Nagle's algorithm holds the body back
+        # until the client's delayed ACK (40 ms) on a kept-alive connection (the lab simulator does it too)
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             tls = self.context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
             return  # the client refused our certificate: nothing to serve
-        self.RequestHandlerClass(tls, client_address, self)
+        self.app.connections.append(client_address)
+        self.app.open_sockets.append(tls)
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        finally:
+            self.app.open_sockets.remove(tls)
+            tls.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the lab simulator
     server: _TLSServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -547,6 +177,11 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         app.requests.append({"path": self.path, "headers": dict(self.headers.items())})
         reply = app.next_reply(self.path, self.headers)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.hang_up:
+            self.close_connection = True
+            return
         body = reply.body
         if isinstance(body, dict | list):
             body = json.dumps(body).encode()
@@ -556,18 +191,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         if body:
             self.send_header("Content-Type", "application/json")
-        if not reply.no_length:
+        if reply.no_length:
+            self.send_header("Connection", "close")
+        else:
             self.send_header("Content-Length", str(len(body)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body[: len(body) // 2] if reply.truncate else body)
         self.wfile.flush()
-        self.close_connection = True
+        if reply.truncate:
+            self.close_connection = True
 
 
 class FakeBackOffice:
-    """Scripted back office: `replies` are served in order, then `default` (a Reply or a callable)."""
+    """Scripted back office: `replies` are served in order, then `default` (a Reply or a callable).
+
+    `connections` records each TLS connection accepted; `open_sockets` holds those still open.
+    """
 
     def __init__(self, pki: Pki) -> None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -575,6 +216,8 @@ class FakeBackOffice:
         self.replies: list[Reply] = []
         self.default: Reply | Callable[[str, Any], Reply] = self.licenses
         self.requests: list[dict[str, Any]] = []
+        self.connections: list[Any] = []
+        self.open_sockets: list[ssl.SSLSocket] = []
         self.catalogue: dict[str, dict[str, Any]] = {SERIAL: payload()}
         self._server = _TLSServer(_Handler, context, self)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
@@ -605,6 +248,12 @@ class FakeBackOffice:
         if headers.get("If-None-Match") == etag:
             return Reply(304, headers={"ETag": etag})
         return Reply(200, body, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+    def close_idle_connections(self) -> None:
+        """Close the kept-alive connections, as a server does when its idle timeout expires."""
+        for sock in list(self.open_sockets):
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the TCP socket, under the TLS layer
 
     def close(self) -> None:
         self._server.shutdown()
@@ -657,6 +306,8 @@ class ConnectProxy:
                 client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
                 return
             with upstream:
+                for sock in (client, upstream):  # relay each chunk at once (see _TLSServer)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 sockets = [client, upstream]
                 while True:
@@ -764,6 +415,118 @@ def test_validate_certs_false_accepts_unknown_ca(
 ) -> None:
     client = make_client(backoffice, pki, recorder, ca_path=None, validate_certs=False)
     assert isinstance(client.latest_license(SERIAL), LicenseResult)
+
+
+# --------------------------------------------------------------------------------------------------
+# Client: one kept-alive connection
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """Poll `condition` (the server's threads see a closed connection a moment after the client)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _reconnect_lines(recorder: Recorder) -> list[str]:
+    return [line for line in recorder.logs if "kept-alive connection was closed" in line]
+
+
+def test_requests_share_one_connection(backoffice: FakeBackOffice, pki: Pki, recorder: Recorder) -> None:
+    client = make_client(backoffice, pki, recorder)
+    first = client.latest_license(SERIAL)
+    assert isinstance(first, LicenseResult)
+    assert client.latest_license(SERIAL, etag=first.etag) == NotModified(first.sha256)
+    assert client.ping()["status"] == "ok"
+    with pytest.raises(BackOfficeError) as info:
+        client.latest_license("PDS-404")  # a refusal is an answer: the connection stays usable
+    assert info.value.kind == "unknown_serial"
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    assert len(backoffice.requests) == 5
+    assert len(backoffice.connections) == 1
+    assert "Connection" not in backoffice.requests[0]["headers"]  # HTTP/1.1: keep-alive by default
+    assert recorder.sleeps == [] and _reconnect_lines(recorder) == []
+
+
+def test_close_and_context_manager(backoffice: FakeBackOffice, pki: Pki, recorder: Recorder) -> None:
+    with make_client(backoffice, pki, recorder) as client:
+        client.latest_license(SERIAL)
+        client.latest_license(SERIAL)
+        assert len(backoffice.open_sockets) == 1
+    assert _wait_until(lambda: not backoffice.open_sockets), "the client did not close its connection"
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)  # a closed client connects again
+    assert len(backoffice.connections) == 2
+    client.close()
+    client.close()  # closing twice is harmless
+    assert _wait_until(lambda: not backoffice.open_sockets)
+
+
+def test_idle_connection_closed_by_the_server_is_replaced_without_a_retry(
+    backoffice: FakeBackOffice, pki: Pki, recorder: Recorder
+) -> None:
+    client = make_client(backoffice, pki, recorder, retries=0)  # no retry to spend
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    backoffice.close_idle_connections()
+    assert _wait_until(lambda: not backoffice.open_sockets)
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    assert len(backoffice.connections) == 2 and len(backoffice.requests) == 2
+    assert recorder.sleeps == []
+    (line,) = _reconnect_lines(recorder)
+    assert "before answering" not in line  # seen before sending anything
+    assert not any("retrying" in line for line in recorder.logs)
+
+
+def test_connection_dropped_before_answering_when_reused_is_replaced_without_a_retry(
+    backoffice: FakeBackOffice, pki: Pki, recorder: Recorder
+) -> None:
+    """The server's idle timer fired just as the request arrived: it read it and closed, no answer."""
+    client = make_client(backoffice, pki, recorder, retries=0)
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    backoffice.replies = [Reply(hang_up=True)]
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    assert len(backoffice.connections) == 2 and len(backoffice.requests) == 3
+    assert recorder.sleeps == []
+    (line,) = _reconnect_lines(recorder)
+    assert "before answering" in line
+
+
+def test_connection_dropped_before_answering_when_new_is_a_failed_attempt(
+    backoffice: FakeBackOffice, pki: Pki, recorder: Recorder
+) -> None:
+    backoffice.replies = [Reply(hang_up=True)]
+    assert isinstance(make_client(backoffice, pki, recorder).latest_license(SERIAL), LicenseResult)
+    assert recorder.sleeps == [1.0] and _reconnect_lines(recorder) == []
+
+    backoffice.replies = [Reply(hang_up=True)]
+    with pytest.raises(BackOfficeError) as info:
+        make_client(backoffice, pki, recorder, retries=0).latest_license(SERIAL)
+    assert (
+        info.value.kind == "unreachable" and "closed the connection without answering" in info.value.message
+    )
+
+
+def test_dropped_twice_in_a_row_counts_once_as_a_failed_attempt(
+    backoffice: FakeBackOffice, pki: Pki, recorder: Recorder
+) -> None:
+    client = make_client(backoffice, pki, recorder)
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    backoffice.replies = [Reply(hang_up=True), Reply(hang_up=True)]
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    assert recorder.sleeps == [1.0]  # the reused connection is replaced free once; the new one failed
+    assert len(backoffice.connections) == 3
+
+
+def test_a_failure_closes_the_connection(backoffice: FakeBackOffice, pki: Pki, recorder: Recorder) -> None:
+    client = make_client(backoffice, pki, recorder, timeout=0.2)
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    backoffice.replies = [Reply(delay=0.5)]  # the answer comes too late: timeout, then a new connection
+    assert isinstance(client.latest_license(SERIAL), LicenseResult)
+    assert recorder.sleeps == [1.0]
+    assert len(backoffice.connections) == 2
+    assert any(line.startswith("timeout:") for line in recorder.logs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1005,6 +768,32 @@ def test_proxy_refusing_tunnel(pki: Pki, recorder: Recorder) -> None:
         proxy.close()
     assert info.value.kind == "unreachable" and info.value.status == 502 and info.value.retryable
     assert "CONNECT" in info.value.message
+
+
+def test_proxy_tunnel_is_kept_alive_and_reopened(
+    backoffice: FakeBackOffice, pki: Pki, recorder: Recorder
+) -> None:
+    proxy = ConnectProxy(("svc-ors", PROXY_PASSWORD))
+    try:
+        client = make_client(
+            backoffice,
+            pki,
+            recorder,
+            retries=0,
+            proxy=validate_proxy(proxy.authority, "svc-ors", PROXY_PASSWORD),
+        )
+        for _ in range(3):
+            assert isinstance(client.latest_license(SERIAL), LicenseResult)
+        assert len(proxy.connects) == 1 and len(backoffice.connections) == 1
+
+        backoffice.close_idle_connections()  # the proxy then closes the tunnel too
+        assert _wait_until(lambda: not backoffice.open_sockets)
+        assert isinstance(client.latest_license(SERIAL), LicenseResult)
+        assert len(proxy.connects) == 2 and len(backoffice.connections) == 2
+        assert recorder.sleeps == [] and len(_reconnect_lines(recorder)) == 1
+        client.close()
+    finally:
+        proxy.close()
 
 
 # --------------------------------------------------------------------------------------------------
