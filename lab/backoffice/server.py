@@ -18,7 +18,6 @@ import base64
 import dataclasses
 import hashlib
 import hmac
-import ipaddress
 import json
 import os
 import re
@@ -42,6 +41,7 @@ if _MODULE_UTILS not in sys.path:
     sys.path.append(_MODULE_UTILS)
 
 import flexlm  # the project's FlexNet parser (plugins/module_utils/flexlm.py)
+from pki import make_certificates, write_atomic  # beside this script, which runs as __main__
 
 DEFAULT_LICENSES = REPO / "lab" / "licenses" / "backoffice"
 DEFAULT_CREDENTIALS = Path(__file__).resolve().parent / "credentials.json"
@@ -95,119 +95,6 @@ def load_credentials(path: Path | None, organization: str | None, code_sha256: s
         organization_id=organization if organization is not None else str(data["organization_id"]),
         verification_code_sha256=(code_sha256 or str(data["verification_code_sha256"])).lower(),
     )
-
-
-# --- certificates ---------------------------------------------------------------------------------------
-
-
-def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.fchmod(fd, mode)
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    tmp.replace(path)
-
-
-def make_certificates(state_dir: Path) -> tuple[Path, Path, Path]:
-    """Make a fresh CA and a server certificate for localhost/127.0.0.1/::1; return (ca, cert, key) paths.
-
-    The CA key stays in memory (nothing else is ever signed); the server key file is mode 0600.
-    """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.now(UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "printops lab"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"PRISMAdirect lab back-office CA {now:%Y%m%d%H%M%S}"),
-        ]
-    )
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=825))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=398))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [
-                    x509.DNSName("localhost"),
-                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                    x509.IPAddress(ipaddress.ip_address("::1")),
-                ]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    state_dir.mkdir(parents=True, exist_ok=True)
-    ca_path, cert_path, key_path = (
-        state_dir / "ca.pem",
-        state_dir / "server.pem",
-        state_dir / "server-key.pem",
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    _write_atomic(key_path, key_pem, 0o600)
-    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
-    _write_atomic(ca_path, ca_cert.public_bytes(serialization.Encoding.PEM))
-    return ca_path, cert_path, key_path
 
 
 # --- licenses -------------------------------------------------------------------------------------------
@@ -764,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     url = f"https://127.0.0.1:{server.server_address[1]}"
     url_file = state_dir / "url"
-    _write_atomic(url_file, (url + "\n").encode())
+    write_atomic(url_file, (url + "\n").encode())
     log(
         f"listening on {url} (organization {credentials.organization_id}, "
         f"today {server.today().isoformat()}{'' if args.today else ' (real date)'}, pid {os.getpid()})"

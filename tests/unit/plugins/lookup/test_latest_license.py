@@ -1,15 +1,13 @@
 """Unit tests of the printops.prismadirect.latest_license lookup, loaded through lookup_loader.
 
-The lookup talks to a small in-process HTTPS back office (throwaway CA made with `cryptography`); the
+The lookup talks to a small in-process HTTPS back office (the lab PKI, `pki` fixture); the
 run identifier is patched to simulate several ansible-playbook runs, except in the fork test, which
 checks the real one across worker processes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import ipaddress
 import json
 import multiprocessing
 import os
@@ -22,17 +20,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import BackOfficeClient
 from ansible_collections.printops.prismadirect.plugins.plugin_utils import _license_cache
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+if TYPE_CHECKING:
+    from conftest import Pki
 
 CODE = "s3cr3t-Verif1cation-Code"
 PROXY_PASSWORD = "pr0xy-Pa55w0rd"
@@ -84,59 +81,6 @@ def payload(serial: str, users: int = 25) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------------
 # A small HTTPS back office speaking the contract
-
-
-def _certificates(folder: Path) -> tuple[str, str, str]:
-    def name(text: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
-
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name("lookup test CA"))
-        .issuer_name(name("lookup test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name("127.0.0.1"))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (folder / "cert.pem").write_bytes(cert.public_bytes(pem))
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return str(folder / "ca.pem"), str(folder / "cert.pem"), str(folder / "key.pem")
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
-    return _certificates(tmp_path_factory.mktemp("pki"))
 
 
 @dataclass
@@ -192,9 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def office(pki: tuple[str, str, str]) -> Iterator[BackOffice]:
+def office(pki: Pki) -> Iterator[BackOffice]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(pki[1], pki[2])
+    context.load_cert_chain(pki.cert_file, pki.key_file)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     server.socket = context.wrap_socket(server.socket, server_side=True)
@@ -230,12 +174,12 @@ def run_id(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def options(office: BackOffice, pki: tuple[str, str, str], tmp_path: Path) -> dict[str, Any]:
+def options(office: BackOffice, pki: Pki, tmp_path: Path) -> dict[str, Any]:
     return {
         "url": office.url,
         "organization_id": ORG,
         "verification_code": CODE,
-        "ca_path": pki[0],
+        "ca_path": pki.ca_file,
         "cache_dir": str(tmp_path / "cache"),
         "retries": 0,
         "timeout": 5,

@@ -1,5 +1,5 @@
-"""Unit tests of plugins/module_utils/backoffice.py: the client against an in-process HTTPS server (a
-throwaway CA made with `cryptography`) and CONNECT proxy. The server keeps connections alive (HTTP/1.1)
+"""Unit tests of plugins/module_utils/backoffice.py: the client against an in-process HTTPS server (with
+the lab PKI, `pki` fixture) and a CONNECT proxy. The server keeps connections alive (HTTP/1.1)
 like the lab simulator does, and counts the TLS connections it accepted.
 
 No real sleeping: the client gets a fake `sleep` that records the delays it was asked to wait.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime as dt
 import email.utils
 import json
 import select
@@ -21,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import (
@@ -41,12 +40,11 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_p
     LicenseResult,
     NotModified,
 )
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from .backoffice_samples import CODE, NOW, ORG, PROXY_PASSWORD, SERIAL, license_text, payload
+
+if TYPE_CHECKING:
+    from conftest import Pki
 
 # --------------------------------------------------------------------------------------------------
 # In-process HTTPS back office and CONNECT proxy
@@ -61,80 +59,6 @@ class Reply:
     no_length: bool = False  # no Content-Length (body ends when the connection closes)
     hang_up: bool = False  # read the request, then close the connection without answering
     delay: float = 0.0  # seconds to wait before answering
-
-
-@dataclass
-class Pki:
-    ca_file: str
-    cert_file: str
-    key_file: str
-    other_ca_file: str
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _ca(common_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    import ipaddress
-
-    folder = tmp_path_factory.mktemp("pki")
-    ca_key, ca_cert = _ca("printops test CA")
-    _, other_ca = _ca("some other CA")
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("localhost"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    paths = {name: folder / f"{name}.pem" for name in ("ca", "cert", "key", "other")}
-    paths["ca"].write_bytes(ca_cert.public_bytes(pem))
-    paths["other"].write_bytes(other_ca.public_bytes(pem))
-    paths["cert"].write_bytes(cert.public_bytes(pem))
-    paths["key"].write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return Pki(str(paths["ca"]), str(paths["cert"]), str(paths["key"]), str(paths["other"]))
 
 
 class _TLSServer(ThreadingHTTPServer):

@@ -1,12 +1,10 @@
 """Unit tests of plugins/modules/backoffice_probe.py (the lab "Test connection" as the ORS account):
-its plain functions against an in-process HTTPS ping server (a throwaway CA made with `cryptography`)
+its plain functions against an in-process HTTPS ping server (the lab PKI, `pki` fixture)
 and CONNECT proxy; the privilege drop runs for real (as root, to ``nobody``)."""
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import ipaddress
 import json
 import os
 import pwd
@@ -20,15 +18,14 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from socketserver import StreamRequestHandler, ThreadingTCPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from ansible_collections.printops.prismadirect.plugins.modules import backoffice_probe as bp
 from ansible_collections.printops.prismadirect.plugins.modules.backoffice_probe import ProbeError
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+if TYPE_CHECKING:
+    from conftest import Pki
 
 ORG = "ORG-UT"
 CODE = "vc-Secret-4711"
@@ -51,61 +48,14 @@ def _no_environment_proxy(monkeypatch):
 # A throwaway CA, an HTTPS ping server and a CONNECT proxy, in process
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pki")
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("probe test CA"))
-        .issuer_name(_name("probe test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("localhost"))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (folder / "cert.pem").write_bytes(cert.public_bytes(pem))
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return folder
-
-
 class PingServer(ThreadingHTTPServer):
     """``GET /rs/v1/ping`` as the contract says; ``reply`` overrides the answer, ``delay`` slows it."""
 
     daemon_threads = True
 
-    def __init__(self, pki: Path):
+    def __init__(self, pki: Pki):
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.context.load_cert_chain(pki / "cert.pem", pki / "key.pem")
+        self.context.load_cert_chain(pki.cert_file, pki.key_file)
         self.requests: list[dict[str, str]] = []
         self.reply: tuple[int, dict] | None = None
         self.delay = 0.0
@@ -240,7 +190,7 @@ def proxy_factory():
 
 @pytest.fixture
 def context(pki):
-    return ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    return ssl.create_default_context(cafile=pki.ca_file)
 
 
 @pytest.fixture
@@ -557,7 +507,7 @@ def test_run_as_refusals(monkeypatch):
 
 @root_only
 def test_backoffice_probe_as_the_ors_account(backoffice, pki, shared_dir):
-    result = bp.backoffice_probe(settings(shared_dir), "nobody", backoffice.url, str(pki / "ca.pem"), 5)
+    result = bp.backoffice_probe(settings(shared_dir), "nobody", backoffice.url, pki.ca_file, 5)
     assert result["ok"] is True and result["user"] == "nobody" and result["error"] is None
     assert no_secret(result)
 
@@ -565,17 +515,17 @@ def test_backoffice_probe_as_the_ors_account(backoffice, pki, shared_dir):
 @root_only
 def test_backoffice_probe_wrong_code(backoffice, pki, shared_dir):
     path = settings(shared_dir, general__verification_code="x" + CODE)
-    result = bp.backoffice_probe(path, "nobody", backoffice.url, str(pki / "ca.pem"), 5)
+    result = bp.backoffice_probe(path, "nobody", backoffice.url, pki.ca_file, 5)
     assert (result["ok"], result["authenticated"]) == (False, False) and no_secret(result)
 
 
 @root_only
 def test_backoffice_probe_settings_not_readable_by_the_account(backoffice, pki, shared_dir):
     path = settings(shared_dir, group=0)  # 0640 root:root: root could read it, the ORS account cannot
-    result = bp.backoffice_probe(path, "nobody", backoffice.url, str(pki / "ca.pem"), 5)
+    result = bp.backoffice_probe(path, "nobody", backoffice.url, pki.ca_file, 5)
     assert result["ok"] is False and "cannot read the settings document" in result["error"]
     assert "permission denied" in result["error"] and backoffice.requests == []
-    assert bp.backoffice_probe(path, "root", backoffice.url, str(pki / "ca.pem"), 5)["ok"] is True
+    assert bp.backoffice_probe(path, "root", backoffice.url, pki.ca_file, 5)["ok"] is True
 
 
 @pytest.mark.parametrize(
