@@ -12,15 +12,23 @@ packages     samba, smbclient, acl, supervisor installed with apt-get when missi
 groups       GROUP (every system user the lab creates joins it, so ``down`` finds them) and
              GROUP-logon (stands in for the Windows right "Log on as a service")
 lab home     HOME (default /srv/printops-lab): lab.json (what ``down`` and ``status`` read back),
-             bin/print_ors_service.py (the Print ORS Service stand-in, run by supervisord as the ORS user)
+             bin/print_ors_service.py (the Print ORS Service stand-in, run by supervisord as the ORS user),
+             bin/license_server.py with bin/flexlm.py (the FlexNet license server stand-in) and
+             bin/lmutil (``lmutil lmreread`` for it)
 hosts        HOME/hosts/<host>/ for every host of the inventory: ProgramData/PRISMAdirect/ for group
              ``prismadirect``; for group ``floating_license_servers`` a ``mac_addresses`` file (the host
-             var ``prismadirect_lab_mac_addresses``) and, only when missing, ``licenses/`` with the
-             lab/licenses/installed/ files whose SERVER host id is one of those MAC addresses
+             var ``prismadirect_lab_mac_addresses``) and, only when missing, ``licenses/`` (0750
+             root:root) with the lab/licenses/installed/ files whose SERVER host id is one of those MAC
+             addresses
 samba        smbd on 127.0.0.1/::1 only, port --smb-port (default 1445), config HOME/samba/smb.conf,
              shares in HOME/samba/shares.conf, every state/log/pid file under HOME/samba/
 supervisord  config HOME/supervisor/supervisord.conf, socket HOME/supervisor/supervisor.sock; programs
-             in HOME/supervisor/conf.d/*.conf (made by the ors_account module, not here)
+             in HOME/supervisor/conf.d/*.conf (the Print ORS Service ones are made by the ors_account
+             module, not here)
+license servers  for each ``floating_license_servers`` host the program ``<fls>_license_server``
+             (conf.d/<fls>_license_server.conf, runs bin/license_server.py as root), started and
+             confirmed by its status file HOME/hosts/<fls>/license_server.status.json; restarted when
+             its program or bin/ scripts changed
 backoffice   the back-office simulator: ``lab/backoffice/ctl.py start`` (port 8443, lab/.state/backoffice)
 
 ``down`` stops supervisord (and its programs), smbd (and its RPC helpers) and the simulator, deletes
@@ -56,6 +64,17 @@ PLATFORM = HERE / "platform"
 BACKOFFICE_CTL = HERE / "backoffice" / "ctl.py"
 INSTALLED_LICENSES = HERE / "licenses" / "installed"
 DEFAULT_INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
+FLEXLM = REPO / "plugins" / "module_utils" / "flexlm.py"
+# What up copies to HOME/bin/: name -> (source, mode).
+BIN_FILES = {
+    "print_ors_service.py": (PLATFORM / "print_ors_service.py", 0o755),
+    "license_server.py": (PLATFORM / "license_server.py", 0o755),
+    "flexlm.py": (FLEXLM, 0o644),
+    "lmutil": (PLATFORM / "lmutil", 0o755),
+}
+LICENSE_SERVER_FILES = ("license_server.py", "flexlm.py")
+LICENSE_SERVER_SUFFIX = "_license_server"
+LICENSE_STATUS_FILE = "license_server.status.json"
 
 DEFAULT_HOME = "/srv/printops-lab"
 DEFAULT_SMB_PORT = 1445
@@ -138,6 +157,8 @@ class Lab:
             "smb_conf": str(self.smb_conf),
             "supervisord_conf": str(self.supervisord_conf),
             "ors_service_script": str(self.home / "bin" / "print_ors_service.py"),
+            "license_server_script": str(self.home / "bin" / "license_server.py"),
+            "lmutil": str(self.home / "bin" / "lmutil"),
         }
 
 
@@ -497,14 +518,18 @@ def check_new_home(lab: Lab) -> None:
         raise LabError(f"{lab.supervisor_sock} is too long for a unix socket: choose a shorter lab home")
 
 
-def home_up(lab: Lab) -> None:
+def home_up(lab: Lab) -> set[str]:
+    """Make the lab home; returns the names of the bin/ files that changed."""
     home = lab.home
     check_new_home(lab)
     existed = home.exists()
     make_dirs(home, home / "bin", home / "hosts")
     changed = write_if_changed(lab.state_file, json.dumps(lab.record(), indent=2) + "\n")
-    script = (PLATFORM / "print_ors_service.py").read_text(encoding="utf-8")
-    changed |= write_if_changed(home / "bin" / "print_ors_service.py", script, 0o755)
+    updated = set()
+    for name, (source, mode) in BIN_FILES.items():
+        if write_if_changed(home / "bin" / name, source.read_text(encoding="utf-8"), mode):
+            updated.add(name)
+    changed |= bool(updated)
     if not existed:
         say("lab home", f"created {home}")
     elif changed:
@@ -517,6 +542,7 @@ def home_up(lab: Lab) -> None:
             "lab home",
             f"warning: {closed[-1]} is not searchable by other users: ORS accounts cannot reach the lab",
         )
+    return updated
 
 
 @dataclass
@@ -599,7 +625,8 @@ def hosts_up(lab: Lab, hosts: list[Host]) -> None:
             licenses = root / "licenses"
             if not licenses.exists():  # never overwrite what the playbooks installed since
                 host_ids = {mac.replace(":", "") for mac in macs}
-                make_dirs(licenses)
+                # owner root, group root, no access for others: license_share grants the ORS accounts
+                make_dirs(licenses, mode=0o750)
                 copied = 0
                 for lic in sorted(INSTALLED_LICENSES.glob("*.lic")):
                     if license_host_id(lic) in host_ids:
@@ -791,6 +818,101 @@ def supervisord_programs(lab: Lab) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
+# license servers (one supervisord program per FLS host)
+
+
+def license_server_program(host: str) -> str:
+    return f"{host}{LICENSE_SERVER_SUFFIX}"
+
+
+def license_server_conf(lab: Lab, host: str) -> str:
+    program = license_server_program(host)
+    root = lab.home / "hosts" / host
+    return (
+        f"; The lab stand-in for the FlexNet license server of {host} (written by lab/ctl.py up).\n"
+        f"; Reread: {lab.home}/bin/lmutil lmreread -c {root}/licenses (sends SIGHUP).\n"
+        f"[program:{program}]\n"
+        f"command = /usr/bin/python3 -u {lab.home}/bin/license_server.py --host {host} --root {root}\n"
+        "user = root\n"
+        f"directory = {root}\n"
+        "autostart = true\n"
+        "autorestart = true\n"
+        "startsecs = 1\n"
+        "stopsignal = TERM\n"
+        "redirect_stderr = true\n"
+        f"stdout_logfile = {lab.supervisor / 'log' / program}.log\n"
+    )
+
+
+def program_state(lab: Lab, program: str) -> tuple[str | None, int | None]:
+    """(supervisord state such as RUNNING, pid) of one program; (None, None) when unknown."""
+    fields = supervisorctl(lab, "status", program).stdout.split()
+    state = fields[1] if len(fields) > 1 and fields[0] == program else None
+    match = re.search(r"pid (\d+)", " ".join(fields))
+    return state, int(match.group(1)) if match else None
+
+
+def license_server_ready(lab: Lab, host: str, pid: int | None) -> bool:
+    """The program runs and its status file says this very process has read the folder."""
+    if pid is None:
+        return False
+    try:
+        status = json.loads((lab.home / "hosts" / host / LICENSE_STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return status.get("pid") == pid and int(status.get("reads") or 0) >= 1
+
+
+def license_servers_up(lab: Lab, hosts: list[Host], updated: set[str]) -> None:
+    names = [host.name for host in hosts if FLS_GROUP in host.groups]
+    if not names:
+        say("license servers", f"none (no host in {FLS_GROUP})")
+        return
+    conf_d = lab.supervisor / "conf.d"
+    changed = {
+        name
+        for name in names
+        if write_if_changed(conf_d / f"{license_server_program(name)}.conf", license_server_conf(lab, name))
+    }
+    # Adds new programs and restarts those whose section changed; only these: other programs are left alone.
+    proc = supervisorctl(lab, "update", *(license_server_program(name) for name in names))
+    if proc.returncode != 0:
+        raise LabError(f"supervisorctl update failed: {(proc.stdout + proc.stderr).strip()}")
+    code_changed = bool(updated & set(LICENSE_SERVER_FILES))
+    started, ready = [], []
+    for name in names:
+        program = license_server_program(name)
+        state, pid = program_state(lab, program)
+        if name not in changed and state == "RUNNING" and not code_changed:
+            ready.append(f"{program} (pid {pid})")
+            continue
+        if name not in changed:
+            proc = supervisorctl(lab, "restart" if state == "RUNNING" else "start", program)
+            if proc.returncode != 0:
+                raise LabError(f"{program} did not start: {(proc.stdout + proc.stderr).strip()}")
+        if not wait_for(lambda p=program, n=name: license_server_ready(lab, n, program_state(lab, p)[1])):
+            log = lab.supervisor / "log" / f"{program}.log"
+            raise LabError(f"{program} did not start or did not read its licenses; see {log}:\n{tail(log)}")
+        started.append(f"{program} (pid {program_state(lab, program)[1]})")
+    if started:
+        tail_text = f"; already running: {', '.join(ready)}" if ready else ""
+        say("license servers", f"started {', '.join(started)}{tail_text}")
+    else:
+        say("license servers", f"already running: {', '.join(ready)}")
+
+
+def license_servers_status(lab: Lab) -> tuple[bool, str]:
+    programs = sorted(p.stem for p in (lab.supervisor / "conf.d").glob(f"*{LICENSE_SERVER_SUFFIX}.conf"))
+    if not programs:
+        return True, "none configured"
+    states = {program: program_state(lab, program)[0] for program in programs}
+    down = [program for program, state in states.items() if state != "RUNNING"]
+    if down:
+        return False, f"not running: {', '.join(down)}"
+    return True, f"{', '.join(programs)} running"
+
+
+# ---------------------------------------------------------------------------------------------------
 # back-office simulator (its own control script; state in lab/.state/backoffice)
 
 
@@ -817,10 +939,11 @@ def up(lab: Lab) -> int:
             mac_addresses(host)
     packages_up(lab)
     groups_up(lab)
-    home_up(lab)
+    updated = home_up(lab)
     hosts_up(lab, hosts)
     samba_up(lab)
     supervisord_up(lab)
+    license_servers_up(lab, hosts, updated)
     if lab.backoffice and backoffice("start") != 0:
         raise LabError("the back-office simulator did not start (see above)")
     return 0
@@ -861,6 +984,8 @@ def status(lab: Lab) -> int:
     sup_ok = sup is not None and supervisord_answers(lab)
     detail = f"unix://{lab.supervisor_sock} (pid {sup}; {supervisord_programs(lab)})" if sup_ok else "stopped"
     rows.append(("supervisord", sup_ok, detail))
+    licensed = license_servers_status(lab) if sup_ok else (False, "supervisord is not running")
+    rows.append(("license servers", *licensed))
     if lab.backoffice:
         proc = subprocess.run(
             [sys.executable, str(BACKOFFICE_CTL), "status"], capture_output=True, text=True, check=False

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.printops.prismadirect.plugins.module_utils.planning_core import (
+    DEFAULT_SERVICE,
     Plan,
+    given,
     parsed_licenses,
     service_entry,
     settings_view,
@@ -23,6 +25,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.planning_cor
     settings_write,
 )
 from ansible_collections.printops.prismadirect.plugins.module_utils.settings import (
+    LICENSE_SERVERS,
     PROXY_MODES,
     assistance_blockers,
     current_values,
@@ -39,12 +42,12 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.validation i
     parse_license_path,
     parse_organization_id,
     parse_proxy_url,
+    parse_service_name,
     parse_verification_code,
     quoted,
 )
 
 __all__ = [
-    "LICENSE_SERVERS",
     "AssistanceDesired",
     "ProxyAuth",
     "ProxyDesired",
@@ -56,8 +59,6 @@ __all__ = [
     "remote_service_desired",
     "remote_service_proxy_desired",
 ]
-
-LICENSE_SERVERS = ("local", "external")
 
 
 def _write_plan(
@@ -312,6 +313,7 @@ def plan_remote_service_proxy(desired: ProxyDesired, state: Mapping[str, Any]) -
 @dataclass(frozen=True)
 class AssistanceDesired:
     enabled: bool
+    service: str = DEFAULT_SERVICE  # whose running state is a prerequisite
 
 
 def remote_assistance_desired(args: Mapping[str, Any]) -> AssistanceDesired:
@@ -319,7 +321,10 @@ def remote_assistance_desired(args: Mapping[str, Any]) -> AssistanceDesired:
         raise ValidationError(
             "enabled", "is required: true allows remote assistance, false stops allowing it"
         )
-    return AssistanceDesired(enabled=parse_bool(args.get("enabled"), "enabled"))
+    return AssistanceDesired(
+        enabled=parse_bool(args.get("enabled"), "enabled"),
+        service=parse_service_name(given(args, "service", DEFAULT_SERVICE), "service"),
+    )
 
 
 def plan_remote_assistance(desired: AssistanceDesired, state: Mapping[str, Any]) -> Plan:

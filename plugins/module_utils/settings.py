@@ -18,6 +18,7 @@ Secrets are never part of a diff or a ``repr``: only the markers below are.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import hmac
@@ -27,6 +28,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_DOCUMENT",
+    "LICENSE_SERVERS",
     "NOT_SET",
     "PROXY_MODES",
     "SCHEMA",
@@ -37,6 +39,7 @@ __all__ = [
     "SECRET_UNCHANGED",
     "SECTIONS",
     "SETTING_KEYS",
+    "SETTING_KINDS",
     "Patch",
     "apply_patch",
     "assistance_blockers",
@@ -45,8 +48,10 @@ __all__ = [
     "flatten",
     "new_document",
     "secret_is_set",
+    "secret_markers",
     "secret_matches",
     "secret_state",
+    "secret_value",
     "settings_diff",
     "settings_patch",
     "unflatten",
@@ -70,6 +75,7 @@ DEFAULT_DOCUMENT: Mapping[str, Any] = {
 }
 SECRET_KEYS = ("general.verification_code", "proxy.password")
 PROXY_MODES = ("none", "auto_detect", "manual")
+LICENSE_SERVERS = ("local", "external")
 
 SECRET_UNCHANGED = "(secret unchanged)"
 SECRET_CHANGED = "(secret changed)"
@@ -105,6 +111,20 @@ def unflatten(flat: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 SETTING_KEYS = tuple(key for key in flatten(DEFAULT_DOCUMENT) if key not in SECRET_KEYS)
+#: What each non-secret key takes: ``bool``, ``text`` (a string or null) or a tuple of choices. The store
+#: adapters check a patch against it, so a bad value never reaches a host's document.
+SETTING_KINDS: Mapping[str, Any] = {
+    "general.enabled": "bool",
+    "general.organization_id": "text",
+    "general.license_server": LICENSE_SERVERS,
+    "general.license_path": "text",
+    "proxy.mode": PROXY_MODES,
+    "proxy.url": "text",
+    "proxy.domain": "text",
+    "proxy.username": "text",
+    "remote_assistance.enabled": "bool",
+    "remote_assistance.until": "text",
+}
 
 
 def new_document(salt_hex: str) -> dict[str, Any]:
@@ -121,17 +141,31 @@ def fingerprint(salt_hex: str, secret: str) -> str:
     return hmac.new(bytes.fromhex(salt_hex), secret.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def secret_value(document: Mapping[str, Any] | None, key: str) -> str | None:
+    """A secret of a store document, or ``None`` when it is not set: ``""`` and non-strings (a document
+    edited by hand) count as not set, so that no reader or writer crashes on them."""
+    section, name = key.split(".")
+    values = (document or {}).get(section)
+    value = values.get(name) if isinstance(values, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
 def view_of(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The reader's view of a document: the same transformation on every platform, written once."""
+    """The reader's view of a document: the same transformation on every platform, written once.
+
+    A salt that is not hex gives no fingerprint (the secret then reads as "cannot be compared")."""
     view = copy.deepcopy(dict(document))
     salt = document.get("salt")
     for key in SECRET_KEYS:
         section, name = key.split(".")
-        value = (document.get(section) or {}).get(name)
+        value = secret_value(document, key)
         entry = {"set": value is not None, "fingerprint": None}
-        if value is not None and salt:
-            entry["fingerprint"] = fingerprint(salt, value)
-        view.setdefault(section, {})[name] = entry
+        if value is not None and isinstance(salt, str):
+            with contextlib.suppress(ValueError):
+                entry["fingerprint"] = fingerprint(salt, value)
+        if not isinstance(view.get(section), dict):
+            view[section] = {}
+        view[section][name] = entry
     return view
 
 
@@ -235,13 +269,14 @@ def apply_patch(document: Mapping[str, Any], patch: Patch) -> dict[str, Any]:
     return result
 
 
-def _secret_markers(view: Mapping[str, Any] | None, key: str, patch: Patch) -> tuple[str, str]:
-    was_set = secret_is_set(view, key)
-    if key not in patch.secrets:
+def secret_markers(was_set: bool, written: bool, cleared: bool = False) -> tuple[str, str]:
+    """``(before, after)`` diff markers of one secret: ``written`` says it gets a new value, ``cleared``
+    that the new value is none. Shared by the planners' diff and the store adapters' own diff."""
+    if not written:
         marker = SECRET_UNCHANGED if was_set else NOT_SET
         return marker, marker
     before = SECRET_SET if was_set else NOT_SET
-    if patch.secrets[key] is None:
+    if cleared:
         return before, NOT_SET
     return before, SECRET_CHANGED if was_set else SECRET_SET
 
@@ -258,7 +293,9 @@ def settings_diff(
     before = current_values(view)
     after = {**before, **patch.set}
     for key in SECRET_KEYS:
-        before[key], after[key] = _secret_markers(view, key, patch)
+        written = key in patch.secrets
+        cleared = written and patch.secrets[key] is None
+        before[key], after[key] = secret_markers(secret_is_set(view, key), written, cleared)
 
     def nest(flat: dict[str, Any]) -> dict[str, Any]:
         ordered = dict(sorted(flat.items(), key=lambda item: _KEY_ORDER[item[0]]))

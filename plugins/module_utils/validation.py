@@ -23,6 +23,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_e
     shown,
 )
 from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_inputs import (
+    validate_base_url,
     validate_organization_id,
     validate_proxy,
     validate_verification_code,
@@ -35,6 +36,7 @@ __all__ = [
     "ValidationError",
     "lab_user_name",
     "parse_account",
+    "parse_backoffice_url",
     "parse_bool",
     "parse_choice",
     "parse_license_path",
@@ -283,6 +285,15 @@ def parse_proxy_url(value: object, option: str = "url") -> str:
     except BackOfficeError:
         raise ValidationError(option, f"{quoted(value)} is not host:port: {PROXY_FORM}") from None
     return spec.authority
+
+
+def parse_backoffice_url(value: object, option: str = "backoffice_url") -> str:
+    """The back office's root URL for a connection test: the back-office client's rule (https only)."""
+    try:
+        return validate_base_url(value)
+    except BackOfficeError as exc:
+        text = exc.message.removeprefix("url ")
+        raise ValidationError(option, text) from None
 
 
 def parse_organization_id(value: object, option: str = "organization_id") -> str:

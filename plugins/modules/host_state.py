@@ -85,7 +85,8 @@ options:
         V(\\\\host\\share\\sub). The share's C(path =) is looked up in C(<lab_home>/samba/shares.conf)
         (share names compared case-insensitively; the host part is not checked, since the lab has one
         C(smbd) for all its hosts).
-      - Without it RV(licenses) is empty.
+      - Without it, the settings store's C(general.license_path) is used when the C(settings) section
+        is read too; without either, RV(licenses) is empty.
     type: str
   lab_home:
     description:
@@ -180,7 +181,10 @@ service:
     start_mode: auto
     state: running
 accounts:
-  description: One entry per O(accounts) item, keyed by its name.
+  description:
+    - One entry per O(accounts) item, keyed by its name.
+    - When the C(service) section is read too, the account the service runs as is always included
+      (its group is the settings store's group).
   returned: when the C(accounts) section is read
   type: dict
   contains:
@@ -306,42 +310,21 @@ import re
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.printops.prismadirect.plugins.module_utils.lab_layout import (
+    program_conf,
+    program_name,
+    supervisord_conf,
+)
+from ansible_collections.printops.prismadirect.plugins.module_utils.settings import view_of
 
 SECTIONS = ("service", "accounts", "settings", "licenses", "mac_addresses", "teamviewer")
-SECRET_KEYS = ("general.verification_code", "proxy.password")
 LICENSE_TEXT_LIMIT = 256 * 1024
 DEFAULT_LOGON_GROUP = "printops-lab-logon"
 _MAC_RE = re.compile(r"^[0-9a-f]{12}$")
 
 
 # --------------------------------------------------------------------------------------------------
-# Settings view (TODO(lead): replace _fingerprint by module_utils.settings.fingerprint when folded)
-
-
-def _fingerprint(salt, secret):
-    """HMAC-SHA256 of the secret (UTF-8) keyed by bytes.fromhex(salt), as lowercase hex."""
-    return hmac.new(bytes.fromhex(salt), secret.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def settings_view(document):
-    """The view of a settings document: ``salt`` kept, each secret replaced by ``{"set", "fingerprint"}``."""
-    view = json.loads(json.dumps(document))
-    salt = view.get("salt")
-    for key in SECRET_KEYS:
-        section_name, name = key.split(".", 1)
-        section = view.get(section_name)
-        if not isinstance(section, dict):
-            section = view[section_name] = {}
-        value = section.get(name)
-        is_set = isinstance(value, str) and value != ""
-        fingerprint = None
-        if is_set and isinstance(salt, str):
-            try:
-                fingerprint = _fingerprint(salt, value)
-            except ValueError:
-                fingerprint = None
-        section[name] = {"set": is_set, "fingerprint": fingerprint}
-    return view
+# Settings
 
 
 def _name_of(ids, lookup):
@@ -391,17 +374,12 @@ def read_settings(path):
             json.dumps(document.get("schema")),
         )
         return result
-    result["document"] = settings_view(document)
+    result["document"] = view_of(document)
     return result
 
 
 # --------------------------------------------------------------------------------------------------
 # Service (supervisord program)
-
-
-def program_name(lab_host, service):
-    """``<lab_host>_<service>`` with the service lowercased and every non-alphanumeric char made ``_``."""
-    return f"{lab_host}_{re.sub(r'[^a-z0-9]', '_', service.lower())}"
 
 
 def parse_program_conf(path, program):
@@ -465,7 +443,7 @@ def supervisor_state(supervisord_conf, program, run_command, supervisorctl="supe
 def read_service(service, lab_home, lab_host, run_command, supervisorctl="supervisorctl"):
     """The ``service`` section and the warnings it raised."""
     program = program_name(lab_host, service)
-    conf = parse_program_conf(os.path.join(lab_home, "supervisor", "conf.d", program + ".conf"), program)
+    conf = parse_program_conf(program_conf(lab_home, program), program)
     result = {"name": service, "exists": False, "account": None, "start_mode": None, "state": None}
     if conf is None or conf["missing_section"]:
         warnings = []
@@ -475,9 +453,7 @@ def read_service(service, lab_home, lab_host, run_command, supervisorctl="superv
             warnings.append(f"{program}.conf has no [program:{program}] section")
         return result, warnings
     autostart = (conf["autostart"] or "true").strip().lower()
-    state, warning = supervisor_state(
-        os.path.join(lab_home, "supervisor", "supervisord.conf"), program, run_command, supervisorctl
-    )
+    state, warning = supervisor_state(supervisord_conf(lab_home), program, run_command, supervisorctl)
     result.update(
         {
             "exists": True,
@@ -676,6 +652,12 @@ def read_teamviewer(lab_root):
 # --------------------------------------------------------------------------------------------------
 
 
+def _stored_license_path(settings):
+    general = ((settings or {}).get("document") or {}).get("general") or {}
+    path = general.get("license_path")
+    return path if isinstance(path, str) and path else None
+
+
 def read_host_state(params, run_command, supervisorctl="supervisorctl", shadow_path="/etc/shadow"):
     """``(host state, warnings)`` for the module's parameters (a dict with every option)."""
     sections = params.get("sections") or list(SECTIONS)
@@ -691,13 +673,20 @@ def read_host_state(params, run_command, supervisorctl="supervisorctl", shadow_p
         )
         warnings += more
     if "accounts" in sections:
+        accounts = list(params.get("accounts") or [])
+        # The service's own account is reported too: its group is the settings store's group.
+        service_account = (state.get("service") or {}).get("account")
+        if service_account and service_account not in {a["name"] for a in accounts}:
+            accounts.append({"name": service_account})
         state["accounts"] = read_accounts(
-            params.get("accounts") or [], params.get("logon_group") or DEFAULT_LOGON_GROUP, shadow_path
+            accounts, params.get("logon_group") or DEFAULT_LOGON_GROUP, shadow_path
         )
     if "settings" in sections:
         state["settings"] = read_settings(params.get("settings_path"))
     if "licenses" in sections:
-        state["licenses"], more = read_licenses(params.get("license_path"), lab_home)
+        # Without a license_path, the licenses are those of the path the settings store holds.
+        license_path = params.get("license_path") or _stored_license_path(state.get("settings"))
+        state["licenses"], more = read_licenses(license_path, lab_home)
         warnings += more
     if "mac_addresses" in sections:
         state["mac_addresses"], more = read_mac_addresses(params.get("mac_addresses_file"))

@@ -158,8 +158,6 @@ view:
 """
 
 import grp
-import hashlib
-import hmac
 import json
 import os
 import pwd
@@ -169,30 +167,19 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_TRUE
+from ansible_collections.printops.prismadirect.plugins.module_utils.settings import (
+    SECRET_KEYS,
+    SETTING_KINDS,
+    Patch,
+    apply_patch,
+    new_document,
+    secret_markers,
+    secret_value,
+    view_of,
+)
 
-SECRET_KEYS = ("general.verification_code", "proxy.password")
-_BOOL = "bool"
-_TEXT = "text"
-#: Non-secret dotted keys and what they take: _BOOL, _TEXT (a string or null), or a tuple of choices.
-VALUE_KEYS = {
-    "general.enabled": _BOOL,
-    "general.organization_id": _TEXT,
-    "general.license_server": ("local", "external"),
-    "general.license_path": _TEXT,
-    "proxy.mode": ("none", "auto_detect", "manual"),
-    "proxy.url": _TEXT,
-    "proxy.domain": _TEXT,
-    "proxy.username": _TEXT,
-    "remote_assistance.enabled": _BOOL,
-    "remote_assistance.until": _TEXT,
-}
-ALL_KEYS = tuple(VALUE_KEYS) + SECRET_KEYS
+ALL_KEYS = tuple(SETTING_KINDS) + SECRET_KEYS
 _SALT_RE = re.compile(r"^[0-9a-f]{32}$")
-# The diff markers of module_utils.settings (TODO(lead): import them from there when folded).
-SECRET_CHANGED = "(secret changed)"
-SECRET_UNCHANGED = "(secret unchanged)"
-SECRET_SET = "(secret set)"
-NOT_SET = "(not set)"
 
 
 class StoreError(Exception):
@@ -201,49 +188,7 @@ class StoreError(Exception):
 
 def default_document(salt=None):
     """A new schema 1 document (``salt``: 32 hex digits, random by default)."""
-    return {
-        "schema": 1,
-        "salt": salt or os.urandom(16).hex(),
-        "general": {
-            "enabled": False,
-            "organization_id": None,
-            "verification_code": None,
-            "license_server": "local",
-            "license_path": None,
-        },
-        "proxy": {"mode": "none", "url": None, "domain": None, "username": None, "password": None},
-        "remote_assistance": {"enabled": False, "until": None},
-    }
-
-
-# --------------------------------------------------------------------------------------------------
-# Settings view (the same as host_state's; TODO(lead): fold into module_utils.settings)
-
-
-def _fingerprint(salt, secret):
-    """HMAC-SHA256 of the secret (UTF-8) keyed by bytes.fromhex(salt), as lowercase hex."""
-    return hmac.new(bytes.fromhex(salt), secret.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def settings_view(document):
-    """The view of a settings document: ``salt`` kept, each secret replaced by ``{"set", "fingerprint"}``."""
-    view = json.loads(json.dumps(document))
-    salt = view.get("salt")
-    for key in SECRET_KEYS:
-        section_name, name = key.split(".", 1)
-        section = view.get(section_name)
-        if not isinstance(section, dict):
-            section = view[section_name] = {}
-        value = section.get(name)
-        is_set = isinstance(value, str) and value != ""
-        fingerprint = None
-        if is_set and isinstance(salt, str):
-            try:
-                fingerprint = _fingerprint(salt, value)
-            except ValueError:
-                fingerprint = None
-        section[name] = {"set": is_set, "fingerprint": fingerprint}
-    return view
+    return new_document(salt or os.urandom(16).hex())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -251,12 +196,12 @@ def settings_view(document):
 
 
 def _valid_keys():
-    return ", ".join(VALUE_KEYS)
+    return ", ".join(SETTING_KINDS)
 
 
 def _check_value(key, value):
-    kind = VALUE_KEYS[key]
-    if kind == _BOOL:
+    kind = SETTING_KINDS[key]
+    if kind == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in BOOLEANS_TRUE:
@@ -264,7 +209,7 @@ def _check_value(key, value):
         if isinstance(value, str) and value.lower() in BOOLEANS_FALSE:
             return False
         raise StoreError(f"set: {key} takes true or false, not {json.dumps(value, default=str)}")
-    if kind == _TEXT:
+    if kind == "text":
         if value is None or isinstance(value, str):
             return value
         raise StoreError(f"set: {key} takes a string or null, not {json.dumps(value, default=str)}")
@@ -282,13 +227,13 @@ def validate_patch(set_values, secrets):
     for key, value in set_values.items():
         if key in SECRET_KEYS:
             raise StoreError(f"set: {key} is a secret: give it under secrets, not set")
-        if key not in VALUE_KEYS:
+        if key not in SETTING_KINDS:
             raise StoreError(f"set: unknown key {json.dumps(key)}; valid keys: {_valid_keys()}")
         checked_set[key] = _check_value(key, value)
     checked_secrets = {}
     for key, value in secrets.items():
         if key not in SECRET_KEYS:
-            if key in VALUE_KEYS:
+            if key in SETTING_KINDS:
                 raise StoreError(f"secrets: {key} is not a secret: give it under set")
             raise StoreError(
                 "secrets: unknown key {}; valid keys: {}".format(json.dumps(key), ", ".join(SECRET_KEYS))
@@ -317,15 +262,6 @@ def complete_document(current):
     return document
 
 
-def apply_patch(document, set_values, secrets):
-    """A new document: ``document`` with the (validated) patch applied."""
-    result = json.loads(json.dumps(document))
-    for key, value in list(set_values.items()) + list(secrets.items()):
-        section_name, name = key.split(".", 1)
-        result[section_name][name] = value
-    return result
-
-
 _MISSING = object()
 
 
@@ -341,28 +277,6 @@ def changed_keys(before, after):
     return sorted(changed)
 
 
-def _secret_of(document, key):
-    section_name, name = key.split(".", 1)
-    section = (document or {}).get(section_name)
-    value = section.get(name) if isinstance(section, dict) else None
-    return value if isinstance(value, str) and value else None
-
-
-def secret_markers(before, after):
-    """``(before marker, after marker)`` of one secret (value or ``None``), as module_utils.settings has them.
-
-    Unchanged: ``(secret unchanged)`` (or ``(not set)``) on both sides. Changed: before ``(secret set)``
-    or ``(not set)``; after ``(secret changed)`` (it was set), ``(secret set)`` (it was not) or
-    ``(not set)`` (cleared).
-    """
-    if before == after:
-        return (NOT_SET, NOT_SET) if after is None else (SECRET_UNCHANGED, SECRET_UNCHANGED)
-    before_marker = NOT_SET if before is None else SECRET_SET
-    if after is None:
-        return before_marker, NOT_SET
-    return before_marker, SECRET_CHANGED if before is not None else SECRET_SET
-
-
 def masked_settings(document, other=None, side="after"):
     """``document`` without ``salt``, each secret replaced by its marker, for one side of a diff.
 
@@ -372,13 +286,12 @@ def masked_settings(document, other=None, side="after"):
     masked.pop("salt", None)
     for key in SECRET_KEYS:
         section_name, name = key.split(".", 1)
-        value, other_value = _secret_of(document, key), _secret_of(other, key)
+        value, other_value = secret_value(document, key), secret_value(other, key)
         if not isinstance(masked.get(section_name), dict):
             masked[section_name] = {}
-        if side == "after":
-            masked[section_name][name] = secret_markers(other_value, value)[1]
-        else:
-            masked[section_name][name] = secret_markers(value, other_value)[0]
+        before, after = (other_value, value) if side == "after" else (value, other_value)
+        markers = secret_markers(before is not None, before != after, after is None)
+        masked[section_name][name] = markers[1] if side == "after" else markers[0]
     return masked
 
 
@@ -516,7 +429,7 @@ def ensure_settings(
         except KeyError:
             gid = 0
     base = complete_document(current) if current is not None else default_document()
-    after = apply_patch(base, set_values, secrets)
+    after = apply_patch(base, Patch(set=set_values, secrets=secrets))
     content_changed = current is None or after != current
     attrs_changed = st is None or (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) != (uid, gid, want_mode)
     changed = content_changed or attrs_changed
@@ -547,7 +460,7 @@ def ensure_settings(
     after_diff["settings"] = masked_settings(after, current, side="after")
     view = {"path": path, "exists": True}
     view.update(attrs_after)
-    view.update({"document": settings_view(after), "error": None})
+    view.update({"document": view_of(after), "error": None})
     return {
         "changed": changed,
         "path": path,

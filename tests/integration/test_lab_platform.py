@@ -10,7 +10,8 @@ removed after it.
 from __future__ import annotations
 
 import contextlib
-import grp
+import hashlib
+import json
 import os
 import pwd
 import re
@@ -19,13 +20,20 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from lab_under_test import (
+    CTL,
+    PID_RE,
+    REPO,
+    LabUnderTest,
+    group_exists,
+    lab_platform,
+    processes_under,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -35,141 +43,6 @@ pytestmark = [
         reason="samba and supervisor are not installed (./run test installs them)",
     ),
 ]
-
-REPO = Path(__file__).resolve().parents[2]
-CTL = REPO / "lab" / "ctl.py"
-PID_RE = re.compile(r"\(pid (\d+)\)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class LabUnderTest:
-    home: Path
-    group: str
-    port: int
-
-    @property
-    def env(self) -> dict[str, str]:
-        return dict(
-            os.environ,
-            PRINTOPS_LAB_HOME=str(self.home),
-            PRINTOPS_LAB_GROUP=self.group,
-            PRINTOPS_LAB_SMB_PORT=str(self.port),
-        )
-
-    @property
-    def smb_conf(self) -> Path:
-        return self.home / "samba" / "smb.conf"
-
-    @property
-    def supervisord_conf(self) -> Path:
-        return self.home / "supervisor" / "supervisord.conf"
-
-    def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [sys.executable, str(CTL), *args, "--no-backoffice"],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd="/",
-            timeout=120,
-        )
-        if check:
-            assert proc.returncode == 0, (
-                f"lab/ctl.py {' '.join(args)}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
-            )
-        return proc
-
-    def supervisorctl(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["supervisorctl", "-c", str(self.supervisord_conf), *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-
-    def add_user(self, name: str) -> None:
-        """A system user in the lab group, as the ors_account module makes them."""
-        subprocess.run(
-            [
-                *("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent"),
-                *("--shell", "/usr/sbin/nologin", "--groups", f"{self.group},{self.group}-logon", name),
-            ],
-            check=True,
-            capture_output=True,
-        )
-
-    def add_ors_program(self, host: str, user: str) -> Path:
-        """The Print ORS Service stand-in of ``host`` as a supervisord program running as ``user``."""
-        log = self.home / "supervisor" / "log" / f"{host}_print_ors_service.log"
-        (self.home / "supervisor" / "conf.d" / f"{host}_print_ors_service.conf").write_text(
-            f"[program:{host}_print_ors_service]\n"
-            f"command = /usr/bin/python3 -u {self.home}/bin/print_ors_service.py"
-            f" --host {host} --root {self.home}/hosts/{host} --interval 0.2\n"
-            f"user = {user}\nautostart = true\nautorestart = true\nstartsecs = 0\n"
-            f"redirect_stderr = true\nstdout_logfile = {log}\n"
-        )
-        proc = self.supervisorctl("update")
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        return log
-
-
-def processes_under(home: Path) -> list[int]:
-    """Processes whose command line names something in ``home``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if str(home) in args:
-            found.append(int(entry.name))
-    return found
-
-
-def users_in(group: str) -> list[str]:
-    try:
-        entry = grp.getgrnam(group)
-    except KeyError:
-        return []
-    return sorted(set(entry.gr_mem) | {u.pw_name for u in pwd.getpwall() if u.pw_gid == entry.gr_gid})
-
-
-def group_exists(name: str) -> bool:
-    try:
-        grp.getgrnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def lab_platform() -> Iterator[LabUnderTest]:
-    """A lab of its own; torn down afterwards, also when the test fails."""
-    base = Path(tempfile.mkdtemp(prefix="printops-lab-test-", dir="/tmp"))
-    base.chmod(0o755)  # lab users must be able to traverse to their files
-    lab = LabUnderTest(home=base / "lab", group=f"plt{secrets.token_hex(3)}", port=free_port())
-    try:
-        yield lab
-    finally:
-        try:
-            lab.ctl("down", check=False)
-        finally:  # belt and braces: nothing of this lab survives the test
-            for pid in processes_under(lab.home):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, 9)
-            for user in users_in(lab.group):
-                subprocess.run(["userdel", user], capture_output=True, check=False)
-            for group in (f"{lab.group}-logon", lab.group):
-                subprocess.run(["groupdel", group], capture_output=True, check=False)
-            shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -184,9 +57,19 @@ def test_up_brings_every_piece_up_one_line_per_step(
 ):
     platform, first = lab
     steps = [line.split(":", 1)[0] for line in first.stdout.splitlines()]
-    assert steps == ["packages", "groups", "lab home", "hosts", "samba", "supervisord"], first.stdout
+    assert steps == [
+        "packages",
+        "groups",
+        "lab home",
+        "hosts",
+        "samba",
+        "supervisord",
+        "license servers",
+    ], first.stdout
     assert f"samba: started on 127.0.0.1:{platform.port} (pid " in first.stdout
     assert "supervisord: started on unix://" in first.stdout
+    assert "license servers: started fls1_license_server (pid " in first.stdout
+    assert ", fls2_license_server (pid " in first.stdout
     status = platform.ctl("status", check=False)
     assert status.returncode == 0, status.stdout
     assert "DOWN" not in status.stdout
@@ -270,7 +153,11 @@ def test_hosts_get_their_roots_and_the_fls_its_licenses(
     ]
     assert sorted(p.name for p in (hosts / "fls2" / "licenses").iterdir()) == ["PDS-100003.lic"]
     assert (hosts / "fls1" / "mac_addresses").read_text() == "02:50:44:00:00:01\n"
-    assert (platform.home / "bin" / "print_ors_service.py").is_file()
+    folder = (hosts / "fls1" / "licenses").stat()
+    assert (folder.st_uid, folder.st_gid, folder.st_mode & 0o777) == (0, 0, 0o750)
+    for name in ("print_ors_service.py", "license_server.py", "flexlm.py", "lmutil"):
+        assert (platform.home / "bin" / name).is_file(), name
+    assert os.access(platform.home / "bin" / "lmutil", os.X_OK)
 
 
 def test_second_up_changes_nothing(lab: tuple[LabUnderTest, subprocess.CompletedProcess[str]]):
@@ -279,10 +166,124 @@ def test_second_up_changes_nothing(lab: tuple[LabUnderTest, subprocess.Completed
     (platform.home / "hosts" / "fls1" / "licenses" / "PDS-100009.lic").unlink()
     again = platform.ctl("up")
     lines = again.stdout.splitlines()
-    assert len(lines) == 6 and all("already" in line for line in lines), again.stdout
+    assert len(lines) == 7 and all("already" in line for line in lines), again.stdout
     assert "samba: already running" in again.stdout and "supervisord: already running" in again.stdout
     assert PID_RE.findall(again.stdout) == PID_RE.findall(first.stdout)
     assert not (platform.home / "hosts" / "fls1" / "licenses" / "PDS-100009.lic").exists()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The license server stand-in (lmgrd) and lmutil lmreread
+
+
+INSTALLED = REPO / "lab" / "licenses" / "installed"
+BACKOFFICE = REPO / "lab" / "licenses" / "backoffice"
+
+
+def license_status(platform: LabUnderTest, host: str) -> dict:
+    return json.loads((platform.home / "hosts" / host / "license_server.status.json").read_text())
+
+
+def lmutil(platform: LabUnderTest, *args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(platform.home / "bin" / "lmutil"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **(env or {})},
+    )
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_license_server_runs_for_each_fls_and_lists_its_licenses(
+    lab: tuple[LabUnderTest, subprocess.CompletedProcess[str]],
+):
+    platform, _ = lab
+    for host in ("fls1", "fls2"):
+        status = platform.supervisorctl("status", f"{host}_license_server")
+        assert "RUNNING" in status.stdout, status.stdout
+        pid = int(re.search(r"pid (\d+)", status.stdout).group(1))
+        assert os.stat(f"/proc/{pid}").st_uid == 0  # runs as root, the lab's administrators
+        assert license_status(platform, host)["pid"] == pid
+    # What up installed (an earlier test removed PDS-100009.lic since, without a reread: still listed).
+    status = license_status(platform, "fls1")
+    in_use = {entry["file"]: entry for entry in status["licenses"]}
+    assert set(in_use) == {"PDS-100001.lic", "PDS-100002.lic", "PDS-100009.lic"}
+    for name, entry in in_use.items():
+        assert entry["sha256"] == sha256(INSTALLED / name)
+        assert entry["serial"] == name.removesuffix(".lic")
+        assert entry["features"] == ["PRISMAdirect", "PD_USERS"]
+    assert status["errors"] == []
+    fls2 = license_status(platform, "fls2")
+    assert [(e["file"], e["serial"]) for e in fls2["licenses"]] == [("PDS-100003.lic", "PDS-100003")]
+    log = (platform.home / "supervisor" / "log" / "fls1_license_server.log").read_text()
+    assert "PDS-100001.lic: serial PDS-100001, features PRISMAdirect, PD_USERS, expiry 2029-12-31" in log
+    status_table = platform.ctl("status", check=False)
+    assert "fls1_license_server, fls2_license_server running" in status_table.stdout, status_table.stdout
+
+
+def test_lmutil_lmreread_makes_the_license_server_read_again(
+    lab: tuple[LabUnderTest, subprocess.CompletedProcess[str]],
+):
+    platform, _ = lab
+    folder = platform.home / "hosts" / "fls1" / "licenses"
+    new = folder / "PDS-100001-new.lic"
+    foreign = folder / "PDS-100003.lic"  # fls2's license: bound to another host id
+    before = license_status(platform, "fls1")
+    fls2_before = license_status(platform, "fls2")
+    try:
+        shutil.copyfile(BACKOFFICE / "PDS-100001_20261101.lic", new)
+        shutil.copyfile(INSTALLED / "PDS-100003.lic", foreign)
+        time.sleep(0.2)
+        assert license_status(platform, "fls1") == before  # no polling: only a reread reads new files
+
+        proc = lmutil(platform, "lmreread", "-c", str(folder))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert proc.stdout.splitlines()[-1] == "lmreread successful"
+        after = license_status(platform, "fls1")
+        assert after["pid"] == before["pid"]
+        assert after["reads"] == before["reads"] + 1 and after["reason"] == "SIGHUP"
+        assert after["read_at"] > before["read_at"]
+        entry = next(e for e in after["licenses"] if e["file"] == "PDS-100001-new.lic")
+        assert entry["sha256"] == sha256(new) and entry["expiry"] == "2030-12-31"
+        assert [e["file"] for e in after["errors"]] == ["PDS-100003.lic"]
+        assert "not to this server" in after["errors"][0]["error"]
+        assert license_status(platform, "fls2") == fls2_before  # only fls1 was told
+
+        # The other forms of -c, and LM_LICENSE_FILE, name the FLS too.
+        assert lmutil(platform, "lmreread", "-c", "27000@fls2").returncode == 0
+        assert license_status(platform, "fls2")["reads"] == fls2_before["reads"] + 1
+        assert lmutil(platform, "lmreread", env={"LM_LICENSE_FILE": str(new)}).returncode == 0
+        assert license_status(platform, "fls1")["reads"] == after["reads"] + 1
+    finally:
+        new.unlink(missing_ok=True)
+        foreign.unlink(missing_ok=True)
+    assert lmutil(platform, "lmreread", "-c", str(folder)).returncode == 0
+    files = {e["file"] for e in license_status(platform, "fls1")["licenses"]}
+    assert files == {p.name for p in folder.glob("*.lic")}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("lmreread", "-c", "27000@nohost"), 1, "no license server for nohost"),
+        (("lmreread", "-c", "/etc/licenses"), 1, "is not under"),
+        (("lmreread",), 1, "which license server?"),
+        (("lmstat", "-a"), 2, "lmstat is not supported"),
+        (("lmreread", "-x"), 2, "unexpected argument"),
+    ],
+)
+def test_lmutil_says_why_it_fails(
+    lab: tuple[LabUnderTest, subprocess.CompletedProcess[str]], args: tuple[str, ...], code: int, message: str
+):
+    platform, _ = lab
+    proc = lmutil(platform, *args)
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert message in proc.stderr
 
 
 def test_the_print_ors_service_stand_in_runs_as_its_user(

@@ -114,6 +114,44 @@ def test_view_hides_secrets():
     assert view()["proxy"]["password"] == {"set": False, "fingerprint": None}
 
 
+@pytest.mark.parametrize(
+    ("value", "salt", "expected"),
+    [
+        (CODE, SALT, {"set": True, "fingerprint": fingerprint(SALT, CODE)}),
+        ("", SALT, {"set": False, "fingerprint": None}),  # an empty string is not a secret
+        (None, SALT, {"set": False, "fingerprint": None}),
+        (1234, SALT, {"set": False, "fingerprint": None}),  # a hand-edited number must not crash
+        (["x"], SALT, {"set": False, "fingerprint": None}),
+        (CODE, "not hex", {"set": True, "fingerprint": None}),  # a bad salt: cannot be compared
+        (CODE, None, {"set": True, "fingerprint": None}),
+    ],
+)
+def test_view_of_odd_documents(value, salt, expected):
+    doc = document(general__verification_code=value)
+    doc["salt"] = salt
+    assert view_of(doc)["general"]["verification_code"] == expected
+
+
+def test_view_of_a_section_that_is_not_an_object():
+    doc = document()
+    doc["proxy"] = "broken"
+    assert view_of(doc)["proxy"] == {"password": {"set": False, "fingerprint": None}}
+
+
+@pytest.mark.parametrize(
+    ("was_set", "written", "cleared", "expected"),
+    [
+        (False, False, False, (NOT_SET, NOT_SET)),
+        (True, False, False, (SECRET_UNCHANGED, SECRET_UNCHANGED)),
+        (False, True, False, (NOT_SET, SECRET_SET)),
+        (True, True, False, (SECRET_SET, SECRET_CHANGED)),
+        (True, True, True, (SECRET_SET, NOT_SET)),
+    ],
+)
+def test_secret_markers(was_set, written, cleared, expected):
+    assert settings.secret_markers(was_set, written, cleared) == expected
+
+
 # ---------------------------------------------------------------------------------------------------
 # Secret detection
 # ---------------------------------------------------------------------------------------------------

@@ -62,29 +62,6 @@ def expected_fingerprint(secret: str) -> str:
 # settings
 
 
-def test_settings_view_replaces_secrets_by_fingerprints_and_keeps_the_salt():
-    view = host_state.settings_view(document())
-    assert view["salt"] == SALT
-    assert view["general"]["verification_code"] == {"set": True, "fingerprint": expected_fingerprint(CODE)}
-    assert view["proxy"]["password"] == {"set": True, "fingerprint": expected_fingerprint(PROXY_PASSWORD)}
-    assert view["general"]["organization_id"] == "ORG-1"
-    assert CODE not in json.dumps(view) and PROXY_PASSWORD not in json.dumps(view)
-
-
-def test_settings_view_of_unset_secrets():
-    doc = document(verification_code=None)
-    doc["proxy"]["password"] = ""
-    view = host_state.settings_view(doc)
-    assert view["general"]["verification_code"] == {"set": False, "fingerprint": None}
-    assert view["proxy"]["password"] == {"set": False, "fingerprint": None}
-
-
-def test_settings_view_with_a_bad_salt_has_no_fingerprint():
-    doc = document()
-    doc["salt"] = "not hex"
-    assert host_state.settings_view(doc)["general"]["verification_code"] == {"set": True, "fingerprint": None}
-
-
 def test_read_settings(tmp_path):
     path = tmp_path / "remote-service.json"
     path.write_text(json.dumps(document()))

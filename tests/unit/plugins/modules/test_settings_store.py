@@ -374,26 +374,27 @@ def test_a_document_it_cannot_read_is_left_as_it_is(path, content, fragment):
 
 
 # --------------------------------------------------------------------------------------------------
-# Agreement with the pure model (module_utils/settings.py) until the private copies are folded into it
+# Agreement with the pure model (module_utils/settings.py), which both lab modules import
 
 
 @pytest.mark.parametrize(
     ("before", "after"),
     [(None, None), (None, CODE), (CODE, CODE), (CODE, CODE2), (CODE, None)],
 )
-def test_secret_markers_and_fingerprints_agree_with_the_settings_model(before, after):
-    settings = pytest.importorskip("ansible_collections.printops.prismadirect.plugins.module_utils.settings")
-    salt = "0f" * 16
-    document = settings.new_document(salt)
-    document["general"]["verification_code"] = before
-    view = settings.view_of(document)
-    assert view == settings_store.settings_view(document) == host_state.settings_view(document)
-    patch = settings.settings_patch(view, {}, {"general.verification_code": after})
-    model = settings.settings_diff(view, patch)
-    markers = settings_store.secret_markers(before, after)
-    assert markers == (
-        model["before"]["general"]["verification_code"],
-        model["after"]["general"]["verification_code"],
+def test_the_store_diff_markers_agree_with_the_planners_diff(path, before, after):
+    from ansible_collections.printops.prismadirect.plugins.module_utils import settings
+
+    if before is not None:
+        ensure_settings(path, {}, {"general.verification_code": before}, group=GROUP)
+    view = settings.view_of(load(path)) if before is not None else None
+    result = ensure_settings(path, {}, {"general.verification_code": after}, group=GROUP, check_mode=True)
+    model = settings.settings_diff(
+        view, settings.settings_patch(view, {}, {"general.verification_code": after})
     )
-    if after is not None:
-        assert settings_store._fingerprint(salt, after) == settings.fingerprint(salt, after)
+    store_before = result["diff"]["before"].get("settings", {}).get("general", {})
+    assert (
+        result["diff"]["after"]["settings"]["general"]["verification_code"]
+        == (model["after"]["general"]["verification_code"])
+    )
+    if before is not None:
+        assert store_before["verification_code"] == model["before"]["general"]["verification_code"]

@@ -1,0 +1,30 @@
+# Copyright: (c) 2026, printops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of printops.prismadirect.remote_assistance (documentation in
+plugins/modules/remote_assistance.py)."""
+
+from __future__ import annotations
+
+from ansible_collections.printops.prismadirect.plugins.module_utils.planning import (
+    DEFAULT_SERVICE,
+    plan_remote_assistance,
+    remote_assistance_desired,
+)
+from ansible_collections.printops.prismadirect.plugins.plugin_utils._action import PrismaAction
+
+
+class ActionModule(PrismaAction):
+    ARGSPEC = {
+        "enabled": {"type": "bool", "required": True},
+        "service": {"type": "str", "default": DEFAULT_SERVICE},
+    }
+    SECTIONS = ("service", "accounts", "settings", "teamviewer")
+
+    def desired(self, args):
+        return remote_assistance_desired(args)
+
+    def read_args(self, desired):
+        return {"service": desired.service}
+
+    def plan(self, desired, state):
+        return plan_remote_assistance(desired, state)

@@ -1,0 +1,62 @@
+# Copyright: (c) 2026, printops team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private to this collection: picks the platform adapter of a task, and says what an adapter does.
+
+An adapter is the only code that knows the platform (DESIGN §2, §3). It reads the host state in one
+round trip, applies one planned ``Change`` with the platform's standard modules, and makes the
+back-office connection test as the ORS account. Adapters: ``_platform_lab.LabPlatform`` (Linux
+stand-ins) and, with issue 5, ``_platform_windows.WindowsPlatform`` (same interface).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from ansible_collections.printops.prismadirect.plugins.module_utils.validation import Account
+
+__all__ = ["Platform", "PlatformError", "platform_for"]
+
+
+class PlatformError(Exception):
+    """A target-side step failed; the message says which module and why (secrets already removed)."""
+
+
+class Platform(Protocol):
+    name: str
+
+    def read(
+        self,
+        sections: Iterable[str],
+        *,
+        service: str,
+        accounts: Iterable[tuple[Account, str | None]] = (),
+        license_path: str | None = None,
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The host state of docs/internals.md for ``sections`` and the reader's warnings.
+
+        ``accounts``: the accounts to report, each with the password to compare (or ``None``)."""
+
+    def apply(self, change: Any) -> bool:
+        """Apply one ``Change``; whether the host changed. ``PlatformError`` when a module failed."""
+
+    def probe(self, account: str, url: str, ca_path: str | None) -> Mapping[str, Any]:
+        """The back-office ping made as ``account``: ``{"ok", "status", "elapsed_ms", "error"}``."""
+
+
+def platform_for(action: Any, hide: Any) -> Platform:
+    """The adapter for the task's connection: PowerShell shells are Windows hosts, the rest the lab.
+
+    ``action`` is the running action plugin: its ``_execute_module`` does the work, its ``var()`` gives
+    the task's variables. ``hide(value)`` registers a value that must never appear in a result (a
+    secret derived from an option, such as a password hash).
+    """
+    if getattr(action._connection._shell, "SHELL_FAMILY", None) == "powershell":
+        # Issue 5: return _platform_windows.WindowsPlatform(action, hide)
+        raise PlatformError(
+            "this host is reached with a PowerShell shell (Windows): the Windows adapter arrives with "
+            "issue 5; until then these modules run on the lab platform (Linux hosts) only"
+        )
+    from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_lab import LabPlatform
+
+    return LabPlatform(action, hide)
