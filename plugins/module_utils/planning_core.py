@@ -32,6 +32,7 @@ __all__ = [
     "settings_view",
     "settings_warnings",
     "settings_write",
+    "store_protection_drift",
 ]
 
 DEFAULT_SERVICE = "Print ORS Service"
@@ -173,6 +174,25 @@ def settings_write(state: Mapping[str, Any], patch: Patch, reason: str) -> Chang
         "secrets": dict(patch.secrets),
     }
     return Change("settings.write", args, reason, secret_args=("secrets",))
+
+
+STORE_OWNER, STORE_MODE = "root", "0640"
+
+
+def store_protection_drift(state: Mapping[str, Any]) -> str | None:
+    """Why the settings store is not protected as it must be (owner root, group = the ORS account's
+    group, mode 0640), or ``None``. Only what the reader reports is compared: a platform that protects
+    the store another way leaves these fields out."""
+    section = state.get("settings")
+    if not isinstance(section, Mapping) or not section.get("exists"):
+        return None
+    want = {"owner": STORE_OWNER, "group": ors_group(state), "mode": STORE_MODE}
+    wrong = [
+        f"{key} is {section[key]}, not {value}"
+        for key, value in want.items()
+        if value is not None and section.get(key) is not None and str(section[key]) != value
+    ]
+    return f"the settings store's {', '.join(wrong)}" if wrong else None
 
 
 def parsed_licenses(

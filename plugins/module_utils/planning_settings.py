@@ -23,6 +23,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.planning_cor
     settings_view,
     settings_warnings,
     settings_write,
+    store_protection_drift,
 )
 from ansible_collections.printops.prismadirect.plugins.module_utils.settings import (
     LICENSE_SERVERS,
@@ -72,10 +73,14 @@ def _write_plan(
     """One ``settings.write`` with the smallest patch, or nothing; the diff shows ``sections``."""
     view = settings_view(state)
     patch = settings_patch(view, values, secrets)
-    reason = f"{', '.join(patch.changed_keys)} differ"
-    changes = () if patch.empty else (settings_write(state, patch, reason),)
+    drift = store_protection_drift(state)
+    reasons = [f"{', '.join(patch.changed_keys)} differ"] if not patch.empty else []
+    reasons += [drift] if drift else []
+    changes = (settings_write(state, patch, "; ".join(reasons)),) if reasons else ()
     result = {**result, "changed_keys": list(patch.changed_keys)}
     diff = settings_diff(view, patch, sections)
+    if drift:
+        diff["before"]["store"], diff["after"]["store"] = drift, "owner root, the ORS group, mode 0640"
     return Plan(changes=changes, diff=diff, warnings=(*settings_warnings(state), *warnings), result=result)
 
 

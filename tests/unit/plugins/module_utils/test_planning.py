@@ -440,6 +440,30 @@ def test_settings_write_arguments():
 
 
 @pytest.mark.parametrize(
+    ("drift", "words"),
+    [
+        ({"mode": "0644"}, "mode is 0644, not 0640"),
+        ({"group": "root"}, "group is root, not svc_ors"),
+        ({"owner": "svc_ors", "mode": "0666"}, "owner is svc_ors, not root, mode is 0666, not 0640"),
+    ],
+)
+def test_a_badly_protected_store_is_rewritten_with_nothing_else_changed(drift, words):
+    state = host_state()
+    state["settings"].update(drift)
+    plan = plan_remote_service(remote_service_desired({"enabled": True}), state)
+    (change,) = plan.changes
+    assert (change.args["set"], change.args["secrets"], change.args["group"]) == ({}, {}, "svc_ors")
+    assert change.reason == f"the settings store's {words}"
+    assert plan.diff["before"]["store"] == f"the settings store's {words}"
+
+
+def test_protection_fields_a_platform_does_not_report_are_not_compared():
+    state = host_state()
+    state["settings"].update(owner=None, group=None, mode=None)
+    assert plan_remote_service(remote_service_desired({"enabled": True}), state).changes == ()
+
+
+@pytest.mark.parametrize(
     "section",
     [
         settings_view(**READY),  # the bare view of docs/internals.md
