@@ -213,9 +213,17 @@ def current_values(view: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: found.get(key, defaults[key]) for key in SETTING_KEYS}
 
 
+_KINDS = (bool, int, float, str)  # bool first: it is an int too
+
+
+def _kind(value: Any) -> type | None:
+    # Task arguments arrive as subclasses of these (ansible-core 2.19 tags its strings).
+    return next((kind for kind in _KINDS if isinstance(value, kind)), None)
+
+
 def _same(a: Any, b: Any) -> bool:
-    """Equal and of the same type: a store holding ``1`` for ``true`` is rewritten, not trusted."""
-    return type(a) is type(b) and a == b
+    """Equal and of the same kind: a store holding ``1`` for ``true`` is rewritten, not trusted."""
+    return _kind(a) is _kind(b) and a == b
 
 
 @dataclass(frozen=True)

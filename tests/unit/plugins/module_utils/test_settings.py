@@ -247,6 +247,21 @@ def test_settings_patch_is_minimal(the_view, desired, secrets, expected_set, exp
             assert value not in repr(patch)
 
 
+class TaggedStr(str):
+    """Like the tagged strings ansible-core 2.19 hands to action plugins as task arguments."""
+
+
+def test_settings_patch_takes_subclasses_of_a_kind_as_that_kind():
+    patch = settings_patch(view(**READY), {"proxy.mode": TaggedStr("manual"), "general.enabled": True}, {})
+    assert patch.empty
+
+
+def test_settings_patch_still_rewrites_a_stored_1_for_true():
+    stored = view(**READY)
+    stored["general"]["enabled"] = 1
+    assert settings_patch(stored, {"general.enabled": True}, {}).set == {"general.enabled": True}
+
+
 def test_settings_patch_orders_keys_like_the_document():
     patch = settings_patch(
         view(), {"remote_assistance.enabled": True, "general.enabled": True}, {"proxy.password": "p"}
