@@ -28,9 +28,10 @@ NoPropagateInherit) is reported as ``other`` with the flags in ``raw``: it is ne
 Lab (POSIX ACLs, ``getfacl`` of the folder; rights are the effective ones, entry AND mask):
 
 - named ``user:<name>:rwx`` + ``default:user:<name>:rwx`` -> ``modify``, inherited by files and folders
-  (a default ACL applies to both); ``r-x`` -> ``read``; any other perms, or an access entry whose
-  default entry differs or is missing while the other has perms -> ``other`` with ``raw`` such as
-  ``rw-/default:r-x``; ``---`` (both) -> no rule;
+  (a default ACL applies to both); ``r-x`` -> ``read``; any other perms -> ``other``; an access entry
+  without a default entry -> the same rights for the folder only; a default entry that differs from
+  the access entry (inherit-only included) -> ``other`` with ``raw`` such as
+  ``user:svc:rw-/default:user:svc:r-x``; ``---`` (both) -> no rule (``lab_acl`` does this mapping);
 - the owner entry ``user::rwx`` -> ``full`` for the owner (it may change permissions); the owning group
   and named groups as ``group:<name>`` with id ``gid:N``, ``rwx`` -> ``modify``;
 - ``other::`` with any perms -> a rule for ``Everyone`` with id ``other``;

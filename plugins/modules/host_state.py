@@ -8,11 +8,12 @@ DOCUMENTATION = r"""
 module: host_state
 author:
   - printops team
-short_description: Read the Remote Service host state of a lab host in one round trip (internal)
+short_description: Read the host state of a lab PRISMAdirect host or FLS in one round trip (internal)
 description:
   - Internal target-side reader of this collection, used by its action plugins (C(ors_account),
-    C(remote_service), C(remote_service_proxy), C(remote_assistance), C(remote_service_info)) in step 2
-    ("Read") of every run. Playbooks normally do not call it.
+    C(remote_service), C(remote_service_proxy), C(remote_assistance), C(remote_service_info),
+    C(license_share), C(floating_license)) in step 2 ("Read") of every run. Playbooks normally do not
+    call it.
   - This is the B(lab platform) reader, a Python module run on a Linux stand-in host. On Windows the
     same name is served by a PowerShell reader that returns the same JSON shape.
   - Read-only. Returns the host state of C(docs/internals.md) for the sections asked for; sections not
@@ -20,12 +21,15 @@ description:
   - Secrets never leave the host. Each secret of the settings store (C(general.verification_code),
     C(proxy.password)) is replaced by an object with C(set) (bool) and C(fingerprint) (hex or null), the
     fingerprint being HMAC-SHA256 keyed by the store's C(salt). Account passwords are compared on the
-    host with a candidate hash (RV(accounts.password_matches)), never returned.
+    host with a candidate hash (RV(accounts.password_matches), RV(share.users)), never returned.
   - "Lab mapping: the ORS account is a system user; B(Log on as a service) is membership of
     O(logon_group); Print ORS Service is the supervisord program C(<lab_host>_<service>) (service name
     lowercased, every character other than a letter or digit replaced by C(_)) configured in
-    C(<lab_home>/supervisor/conf.d/<program>.conf); an SMB path is resolved through the lab's
-    C(<lab_home>/samba/shares.conf)."
+    C(<lab_home>/supervisor/conf.d/<program>.conf); the FLS's license folder is a directory under the
+    host root with POSIX ACLs; the SMB share V(\\\\HOST\\SHARE) is the section C([HOST-SHARE]) of
+    the lab's C(<lab_home>/samba/shares.conf) (one C(smbd) serves every lab host); share passwords are
+    those of the lab passdb; the license server is the supervisord program
+    C(<lab_host>_<license_service>)."
 version_added: 0.1.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -41,9 +45,12 @@ options:
   sections:
     description:
       - The parts of the host state to read. Each becomes the top-level key of the same name.
+      - The Floating License Server sections (V(folder), V(share), V(license_backups),
+        V(license_server)) are read only when asked for.
     type: list
     elements: str
-    choices: [service, accounts, settings, licenses, mac_addresses, teamviewer]
+    choices: [service, accounts, settings, licenses, mac_addresses, teamviewer, folder, share,
+              license_backups, license_server]
     default: [service, accounts, settings, licenses, mac_addresses, teamviewer]
   service:
     description:
@@ -68,6 +75,12 @@ options:
             exactly this hash for the user.
           - Omit it to leave RV(accounts.password_matches) V(null).
         type: str
+      nt_hash:
+        description:
+          - Candidate NT hash (32 hex digits, MD4 of the UTF-16LE password) of the user's Samba password.
+            RV(share.users) says whether the lab passdb holds exactly this hash for the user.
+          - Omit it to leave its C(password_matches) V(null).
+        type: str
   logon_group:
     description:
       - The lab group that stands in for the B(Log on as a service) right.
@@ -85,8 +98,31 @@ options:
         V(\\\\host\\share\\sub). The share's C(path =) is looked up in C(<lab_home>/samba/shares.conf)
         (share names compared case-insensitively; the host part is not checked, since the lab has one
         C(smbd) for all its hosts).
-      - Without it, the settings store's C(general.license_path) is used when the C(settings) section
-        is read too; without either, RV(licenses) is empty.
+      - Without it, O(folder_path) is used; without that, the settings store's
+        C(general.license_path) when the C(settings) section is read too; without any, RV(licenses) is
+        empty.
+      - The C(license_backups) section lists the same folder.
+    type: str
+  folder_path:
+    description:
+      - The FLS's license folder as the modules give it (V(/licenses), or V(C:\\licenses)), a path
+        under O(lab_root), which stands in for the host's C(C:\\) drive.
+      - Required for the C(folder) section.
+    type: str
+  share_name:
+    description:
+      - The share of the license folder (V(licenses) for V(\\\\<lab_host>\\licenses)), the lab smbd's
+        section C([<lab_host>-<share_name>]).
+      - Required for the C(share) section.
+    type: str
+  lmutil_path:
+    description:
+      - Where lmutil is; RV(license_server.lmutil.exists) says whether it is an executable file.
+    type: str
+  license_service:
+    description:
+      - The license service's name; the lab program is C(<lab_host>_<name>) (like O(service)).
+      - Without it RV(license_server) has no C(service).
     type: str
   lab_home:
     description:
@@ -113,8 +149,9 @@ options:
 notes:
   - Run it as root (the lab runs as root), since reading C(/etc/shadow) and the settings store needs it.
   - Problems that do not stop the read (supervisord not running, a missing license folder, an
-    oversized license file, a corrupt settings document) become warnings or RV(settings.error); the
-    module fails only on bad options.
+    oversized license file, a corrupt settings document, the lab passdb not readable) become warnings
+    or RV(settings.error); the module fails only on bad options, or when the ACL of an existing
+    license folder cannot be read (C(getfacl)).
 seealso:
   - module: printops.prismadirect.settings_store
   - module: printops.prismadirect.backoffice_probe
@@ -137,6 +174,18 @@ EXAMPLES = r"""
     sections: [licenses, mac_addresses]
     license_path: /srv/printops-lab/hosts/fls1/licenses
     mac_addresses_file: /srv/printops-lab/hosts/fls1/mac_addresses
+
+- name: The license folder of a lab FLS, its share and license server
+  printops.prismadirect.host_state:
+    sections: [accounts, folder, share, licenses, license_backups, license_server]
+    lab_host: fls1
+    accounts:
+      - name: svc_ors_p1
+        nt_hash: "{{ svc_ors_p1_nt_hash }}"  # the action plugins compute it from the share password
+    folder_path: /licenses
+    share_name: licenses
+    lmutil_path: /srv/printops-lab/bin/lmutil
+    license_service: License Server
 """
 
 RETURN = r"""
@@ -297,6 +346,117 @@ teamviewer:
   returned: when the C(teamviewer) section is read
   type: dict
   sample: {present: false}
+license_backups:
+  description: The names of the C(*.bak) files of the license folder (backups of licenses), sorted.
+  returned: when the C(license_backups) section is read
+  type: list
+  elements: str
+  sample: [PDS-100001.lic.20261129T101500Z.bak]
+folder:
+  description:
+    - The FLS's license folder (O(folder_path)) and its access rules, read with C(getfacl).
+    - "Each rule is an access rule of the collection's model (C(identity), C(id), C(rights),
+      C(type), C(inherit_files), C(inherit_folders), C(inherited), C(raw)): rights are the effective
+      ones (entry AND mask); C(rwx) is V(modify) (V(full) for the owner), C(r-x) V(read), anything else
+      V(other); an entry with the same default entry is inherited by files and folders; the owning group
+      and named groups are C(group:<name>) (id C(gid:N)), C(other::) is C(Everyone) (id V(other));
+      C(raw) holds the ACL entries, e.g. C(user:svc_ors_p1:rwx/default:user:svc_ors_p1:rwx)."
+  returned: when the C(folder) section is read
+  type: dict
+  contains:
+    path:
+      description: O(folder_path), as given.
+      type: str
+    exists:
+      description: Whether the folder exists.
+      type: bool
+    owner:
+      description: Owner name (the number when it has no name), V(null) when absent.
+      type: str
+    group:
+      description: Group name (the number when it has no name), V(null) when absent.
+      type: str
+    administrators:
+      description: Who keeps full control on the lab, always V(root) (C(uid:0)).
+      type: dict
+    rules:
+      description: The folder's access rules (none when it does not exist).
+      type: list
+      elements: dict
+  sample:
+    path: /licenses
+    exists: true
+    owner: root
+    group: root
+    administrators: {identity: root, id: "uid:0"}
+    rules:
+      - {identity: root, id: "uid:0", rights: full, type: allow, inherit_files: true,
+         inherit_folders: true, inherited: false, raw: "user::rwx/default:user::rwx"}
+      - {identity: svc_ors_p1, id: "uid:998", rights: modify, type: allow, inherit_files: true,
+         inherit_folders: true, inherited: false, raw: "user:svc_ors_p1:rwx/default:user:svc_ors_p1:rwx"}
+share:
+  description:
+    - The lab smbd's section C([<lab_host>-<share_name>]) in C(<lab_home>/samba/shares.conf).
+    - C(access) are access rules (C(identity), C(id), C(rights), C(type)) - C(valid users) V(modify)
+      (V(read) with C(read only = yes) or in C(read list)), C(invalid users) deny rules, no
+      C(valid users) at all V(Everyone) - and always V(root) V(full), the administrators of the lab smbd.
+  returned: when the C(share) section is read
+  type: dict
+  contains:
+    name:
+      description: O(share_name).
+      type: str
+    section:
+      description: The Samba section name (lowercase).
+      type: str
+    exists:
+      description: Whether the section exists.
+      type: bool
+    path:
+      description:
+        - Its C(path), as O(folder_path) when it is that folder, else as C(/...) under O(lab_root), else
+          absolute. V(null) when absent.
+      type: str
+    description:
+      description: Its C(comment), or V(null).
+      type: str
+    access:
+      description: Its access rules.
+      type: list
+      elements: dict
+    users:
+      description:
+        - One entry per O(accounts) item, keyed by its name, from the lab passdb (C(pdbedit -L -w)),
+          C(exists) (the user has a Samba account) and C(password_matches) (its NT hash is the candidate
+          O(accounts[].nt_hash) and it is not disabled; V(null) without a candidate).
+      type: dict
+  sample:
+    name: licenses
+    section: fls1-licenses
+    exists: true
+    path: /licenses
+    description: PRISMAdirect licenses
+    access:
+      - {identity: root, id: "uid:0", rights: full, type: allow}
+      - {identity: svc_ors_p1, id: "uid:998", rights: modify, type: allow}
+    users:
+      svc_ors_p1: {exists: true, password_matches: true}
+license_server:
+  description: The license server of an FLS.
+  returned: when the C(license_server) section is read
+  type: dict
+  contains:
+    lmutil:
+      description: C(path) (O(lmutil_path)) and C(exists) (an executable file is there).
+      type: dict
+    service:
+      description:
+        - C(name) (O(license_service)), C(exists) (the lab program is configured) and C(state) (as
+          RV(service.state)). Only with O(license_service).
+      type: dict
+  sample:
+    lmutil: {path: /srv/printops-lab/bin/lmutil, exists: true}
+    service: {name: License Server, exists: true, state: running}
 """
 
 import configparser
@@ -310,14 +470,26 @@ import re
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.printops.prismadirect.plugins.module_utils.lab_acl import ADMINISTRATORS, folder_acl
 from ansible_collections.printops.prismadirect.plugins.module_utils.lab_layout import (
+    host_path,
     program_conf,
     program_name,
+    share_section,
+    shares_conf,
+    smb_conf,
     supervisord_conf,
+)
+from ansible_collections.printops.prismadirect.plugins.module_utils.lab_samba import (
+    parse_conf,
+    parse_passdb,
+    share_access,
 )
 from ansible_collections.printops.prismadirect.plugins.module_utils.settings import view_of
 
-SECTIONS = ("service", "accounts", "settings", "licenses", "mac_addresses", "teamviewer")
+DEFAULT_SECTIONS = ("service", "accounts", "settings", "licenses", "mac_addresses", "teamviewer")
+FLS_SECTIONS = ("folder", "share", "license_backups", "license_server")
+SECTIONS = DEFAULT_SECTIONS + FLS_SECTIONS
 LICENSE_TEXT_LIMIT = 256 * 1024
 DEFAULT_LOGON_GROUP = "printops-lab-logon"
 _MAC_RE = re.compile(r"^[0-9a-f]{12}$")
@@ -525,45 +697,26 @@ def read_accounts(accounts, logon_group=DEFAULT_LOGON_GROUP, shadow_path="/etc/s
 # Licenses
 
 
-def _samba_share_paths(shares_conf):
-    """``{share name lowercased: path}`` from a Samba configuration file."""
-    shares = {}
-    section = None
-    with open(shares_conf, encoding="utf-8", errors="replace") as handle:
-        lines = handle.read().replace("\\\n", "").splitlines()
-    for line in lines:
-        text = line.strip()
-        if not text or text[0] in "#;":
-            continue
-        if text.startswith("[") and text.endswith("]"):
-            section = text[1:-1].strip().lower()
-            continue
-        if section is not None and "=" in text:
-            key, value = text.split("=", 1)
-            if key.strip().lower() == "path":
-                shares[section] = value.strip()
-    return shares
-
-
 def resolve_license_path(license_path, lab_home):
-    """``(local directory or None, warning or None)`` for a local path or a lab SMB path."""
+    """``(local directory or None, warning or None)`` for a local path or a lab SMB path: ``\\\\HOST\\SHARE``
+    is the lab smbd's section ``[HOST-SHARE]`` (``lab_layout.share_section``)."""
     text = license_path.strip()
     if not (text.startswith("//") or text.startswith("\\\\")):
         return text, None
     parts = [part for part in re.split(r"[\\/]+", text) if part]
     if len(parts) < 2:
         return None, f"license_path {text} is not \\\\host\\share[\\folder]"
-    share, sub = parts[1], parts[2:]
+    section, sub = share_section(parts[0], parts[1]), parts[2:]
     if any(part in (".", "..") for part in sub):
         return None, f"license_path {text} must not contain . or .. components"
-    shares_conf = os.path.join(lab_home, "samba", "shares.conf")
+    conf = shares_conf(lab_home)
     try:
-        shares = _samba_share_paths(shares_conf)
+        with open(conf, encoding="utf-8", errors="replace") as handle:
+            base = parse_conf(handle.read()).get(section, {}).get("path")
     except OSError as exc:
-        return None, f"cannot resolve {text}: cannot read {shares_conf} ({exc.strerror or exc})"
-    base = shares.get(share.lower())
+        return None, f"cannot resolve {text}: cannot read {conf} ({exc.strerror or exc})"
     if base is None:
-        return None, f"cannot resolve {text}: the lab has no share [{share}] in {shares_conf}"
+        return None, f"cannot resolve {text}: the lab has no share [{section}] in {conf}"
     return os.path.join(base, *sub), None
 
 
@@ -599,6 +752,130 @@ def read_licenses(license_path, lab_home, text_limit=LICENSE_TEXT_LIMIT):
             {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "text": text}
         )
     return licenses, warnings
+
+
+def read_license_backups(license_path, lab_home):
+    """The ``license_backups`` section: the names of the ``*.bak`` files of the license folder."""
+    directory, _ = resolve_license_path(license_path, lab_home) if license_path else (None, None)
+    if directory is None or not os.path.isdir(directory):
+        return []
+    return sorted(
+        name
+        for name in os.listdir(directory)
+        if name.endswith(".bak") and os.path.isfile(os.path.join(directory, name))
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The license folder, its share and the license server of a Floating License Server
+
+
+class ReadError(Exception):
+    """What must be read cannot be: the module fails, since a plan made without it would be wrong."""
+
+
+def _user_name(uid):
+    return _name_of(uid, pwd.getpwuid)
+
+
+def _group_name(gid):
+    return _name_of(gid, grp.getgrgid)
+
+
+def _id_of(name, lookup, prefix):
+    try:
+        return f"{prefix}:{lookup(name)[2]}"
+    except KeyError:
+        return None
+
+
+def read_folder(folder_path, lab_root, run_command, getfacl="getfacl"):
+    """The ``folder`` section: the license folder (``folder_path`` under the host root) and its ACL."""
+    path = host_path(lab_root, folder_path)
+    result = {"path": folder_path, "exists": False, "owner": None, "group": None, "rules": []}
+    result["administrators"] = dict(ADMINISTRATORS)
+    if not os.path.isdir(path):
+        return result
+    rc, out, err = run_command([getfacl, "-n", "-p", path])
+    if rc != 0:
+        raise ReadError(f"cannot read the ACL of {path} with getfacl: {(err or out).strip()}")
+    result.update(exists=True, **folder_acl(out, _user_name, _group_name))
+    return result
+
+
+def _module_path(path, lab_root, folder_path):
+    """A share's path in the form of the modules' ``path``: as given when it is that folder, else
+    ``/...`` under the host root, else as it is."""
+    if not path:
+        return None
+    path = os.path.normpath(path)
+    if folder_path and path == os.path.normpath(host_path(lab_root, folder_path)):
+        return folder_path
+    if lab_root and path.startswith(os.path.normpath(lab_root) + os.sep):
+        return "/" + os.path.relpath(path, lab_root)
+    return path
+
+
+def read_share_users(accounts, lab_home, run_command, pdbedit="pdbedit"):
+    """``({user: {"exists", "password_matches"}}, warnings)`` from the lab passdb for ``accounts``;
+    ``password_matches`` compares each candidate ``nt_hash`` on the host (a disabled account never
+    matches), ``None`` without a candidate."""
+    rc, out, err = run_command([pdbedit, "-s", smb_conf(lab_home), "-L", "-w"])
+    warnings = []
+    if rc != 0:
+        warnings.append(f"cannot list the lab's Samba accounts: {(err or out).strip()[:300]}")
+    passdb = parse_passdb(out if rc == 0 else "")
+    users = {}
+    for account in accounts:
+        stored, disabled = passdb.get(account["name"], (None, False))
+        candidate = account.get("nt_hash")
+        matches = None
+        if candidate is not None:
+            matches = bool(stored) and not disabled and hmac.compare_digest(stored, candidate.lower())
+        users[account["name"]] = {"exists": stored is not None, "password_matches": matches}
+    return users, warnings
+
+
+def read_share(params, lab_root, run_command, pdbedit="pdbedit"):
+    """The ``share`` section and its warnings: the lab smbd's section ``[<lab_host>-<share_name>]``."""
+    name, lab_home = params["share_name"], params.get("lab_home") or "/srv/printops-lab"
+    section_name = share_section(params["lab_host"], name)
+    result = {"name": name, "section": section_name, "exists": False, "path": None, "description": None}
+    result["access"], warnings = [], []
+    conf = shares_conf(lab_home)
+    try:
+        with open(conf, encoding="utf-8", errors="replace") as handle:
+            section = parse_conf(handle.read()).get(section_name)
+    except OSError as exc:
+        section = None
+        warnings.append(f"cannot read {conf} ({exc.strerror or exc}): the share reads as absent")
+    if section is not None:
+        result.update(
+            exists=True,
+            path=_module_path(section.get("path"), lab_root, params.get("folder_path")),
+            description=section.get("comment"),
+            access=share_access(
+                section,
+                lambda user: _id_of(user, pwd.getpwnam, "uid"),
+                lambda group: _id_of(group, grp.getgrnam, "gid"),
+            ),
+        )
+    result["users"], more = read_share_users(params.get("accounts") or [], lab_home, run_command, pdbedit)
+    return result, warnings + more
+
+
+def read_license_server(params, run_command, supervisorctl="supervisorctl"):
+    """The ``license_server`` section: lmutil at ``lmutil_path``, and the license service (its lab
+    program ``<lab_host>_<license_service>``)."""
+    lmutil = params.get("lmutil_path")
+    exists = bool(lmutil) and os.path.isfile(lmutil) and os.access(lmutil, os.X_OK)
+    result, warnings = {"lmutil": {"path": lmutil, "exists": exists}}, []
+    service = params.get("license_service")
+    if service:
+        lab_home = params.get("lab_home") or "/srv/printops-lab"
+        found, warnings = read_service(service, lab_home, params["lab_host"], run_command, supervisorctl)
+        result["service"] = {key: found[key] for key in ("name", "exists", "state")}
+    return result, warnings
 
 
 # --------------------------------------------------------------------------------------------------
@@ -659,8 +936,10 @@ def _stored_license_path(settings):
 
 
 def read_host_state(params, run_command, supervisorctl="supervisorctl", shadow_path="/etc/shadow"):
-    """``(host state, warnings)`` for the module's parameters (a dict with every option)."""
-    sections = params.get("sections") or list(SECTIONS)
+    """``(host state, warnings)`` for the module's parameters (a dict with every option).
+
+    ``ReadError`` when a section asked for cannot be read at all (the folder's ACL)."""
+    sections = params.get("sections") or list(DEFAULT_SECTIONS)
     lab_home = params.get("lab_home") or "/srv/printops-lab"
     lab_host = params.get("lab_host")
     lab_root = params.get("lab_root")
@@ -683,17 +962,49 @@ def read_host_state(params, run_command, supervisorctl="supervisorctl", shadow_p
         )
     if "settings" in sections:
         state["settings"] = read_settings(params.get("settings_path"))
+    # The licenses are those of license_path, else of the FLS's folder, else of the settings store's path.
+    folder_path = params.get("folder_path")
+    license_path = params.get("license_path") or (folder_path and host_path(lab_root, folder_path))
     if "licenses" in sections:
-        # Without a license_path, the licenses are those of the path the settings store holds.
-        license_path = params.get("license_path") or _stored_license_path(state.get("settings"))
+        license_path = license_path or _stored_license_path(state.get("settings"))
         state["licenses"], more = read_licenses(license_path, lab_home)
         warnings += more
+    if "license_backups" in sections:
+        state["license_backups"] = read_license_backups(license_path, lab_home)
     if "mac_addresses" in sections:
         state["mac_addresses"], more = read_mac_addresses(params.get("mac_addresses_file"))
         warnings += more
     if "teamviewer" in sections:
         state["teamviewer"] = read_teamviewer(lab_root)
+    if "folder" in sections:
+        state["folder"] = read_folder(folder_path, lab_root, run_command)
+    if "share" in sections:
+        state["share"], more = read_share(params, lab_root, run_command)
+        warnings += more
+    if "license_server" in sections:
+        state["license_server"], more = read_license_server(params, run_command, supervisorctl)
+        warnings += more
     return state, warnings
+
+
+def missing_option(params):
+    """Why the sections asked for cannot be read with these options, or ``None``."""
+    sections = params["sections"]
+    needs = [
+        ("service", "lab_host", "the lab program is <lab_host>" + program_name("", params["service"])),
+        ("folder", "folder_path", "the license folder to read"),
+        ("share", "share_name", "the share to read"),
+        ("share", "lab_host", "the lab share is [<lab_host>-<share_name>]"),
+    ]
+    if params.get("license_service"):
+        needs.append(("license_server", "lab_host", "the lab program is <lab_host>_<license_service>"))
+    for section, option, why in needs:
+        if section in sections and not params.get(option):
+            return (
+                f"{option}: required to read the {section} section ({why}): give it, or leave {section} "
+                "out of sections"
+            )
+    return None
 
 
 def main():
@@ -703,7 +1014,7 @@ def main():
                 "type": "list",
                 "elements": "str",
                 "choices": list(SECTIONS),
-                "default": list(SECTIONS),
+                "default": list(DEFAULT_SECTIONS),
             },
             "service": {"type": "str", "default": "Print ORS Service"},
             "accounts": {
@@ -713,11 +1024,16 @@ def main():
                 "options": {
                     "name": {"type": "str", "required": True},
                     "password_hash": {"type": "str", "no_log": True},
+                    "nt_hash": {"type": "str", "no_log": True},
                 },
             },
             "logon_group": {"type": "str", "default": DEFAULT_LOGON_GROUP},
             "settings_path": {"type": "path"},
             "license_path": {"type": "str"},
+            "folder_path": {"type": "str"},
+            "share_name": {"type": "str"},
+            "lmutil_path": {"type": "str"},
+            "license_service": {"type": "str"},
             "lab_home": {"type": "path", "default": "/srv/printops-lab"},
             "lab_host": {"type": "str"},
             "lab_root": {"type": "path"},
@@ -726,21 +1042,21 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if "service" in params["sections"] and not params["lab_host"]:
-        suffix = program_name("", params["service"])
-        module.fail_json(
-            msg=f"lab_host: required to read the service section (the lab program is <lab_host>{suffix}): "
-            "give the inventory host name, or leave service out of sections"
-        )
+    missing = missing_option(params)
+    if missing:
+        module.fail_json(msg=missing)
     supervisorctl = module.get_bin_path("supervisorctl") or "supervisorctl"
 
     def run_command(argv):
         try:
             return module.run_command(argv, environ_update={"LC_ALL": "C"}, handle_exceptions=False)
-        except OSError as exc:  # supervisorctl not installed
+        except OSError as exc:  # supervisorctl, getfacl or pdbedit not installed
             return 127, "", str(exc)
 
-    state, warnings = read_host_state(params, run_command, supervisorctl)
+    try:
+        state, warnings = read_host_state(params, run_command, supervisorctl)
+    except ReadError as exc:
+        module.fail_json(msg=str(exc))
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=False, **state)

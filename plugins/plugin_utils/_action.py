@@ -66,6 +66,15 @@ class PrismaAction(ActionBase):
     def plan(self, desired: Any, state: Mapping[str, Any]) -> Plan:
         raise NotImplementedError
 
+    def task_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The task's arguments as the argument spec is to check them: a module that accepts a short
+        form (an account name for ``{name: ...}``) expands it here, so ``no_log`` still applies."""
+        return dict(args)
+
+    def sections(self, desired: Any) -> tuple[str, ...]:
+        """What the reader reads for ``desired``: ``SECTIONS`` unless a module needs less sometimes."""
+        return self.SECTIONS
+
     def read_args(self, desired: Any) -> dict[str, Any]:
         """Keyword arguments of the adapter's ``read`` besides the sections (service, accounts...)."""
         return {}
@@ -119,15 +128,19 @@ class PrismaAction(ActionBase):
         return remove_values(result, self._secrets) if self._secrets else result
 
     def _steps(self) -> dict[str, Any]:
+        given = self._task.args
         try:
+            self._task.args = self.task_args(given)
             _, args = self.validate_argument_spec(argument_spec=dict(self.ARGSPEC))
         except AnsibleActionFail as exc:
             raise _Failed(exc.message) from None
+        finally:
+            self._task.args = given
         self._secrets |= _no_log_values(self.ARGSPEC, args)
         try:
             desired = self.desired(args)
             self.platform = platform_for(self, self._hide)
-            state, warnings = self.platform.read(self.SECTIONS, **self.read_args(desired))
+            state, warnings = self.platform.read(self.sections(desired), **self.read_args(desired))
             plan = self.plan(desired, state)
         except (ValidationError, PlatformError) as exc:
             raise _Failed(str(exc)) from None

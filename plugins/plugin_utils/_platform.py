@@ -29,13 +29,21 @@ class Platform(Protocol):
         self,
         sections: Iterable[str],
         *,
-        service: str,
+        service: str | None = None,
         accounts: Iterable[tuple[Account, str | None]] = (),
         license_path: str | None = None,
+        folder: str | None = None,
+        share: str | None = None,
+        lmutil_path: str | None = None,
+        license_service: str | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
         """The host state of docs/internals.md for ``sections`` and the reader's warnings.
 
-        ``accounts``: the accounts to report, each with the password to compare (or ``None``)."""
+        ``accounts``: the accounts to report, each with the password to compare (or ``None``): with the
+        ``share`` section, the share password where the host keeps its own (lab passdb), else the
+        account's. ``folder``/``share``: the FLS's license folder (as the modules' ``path``/``dest``) and
+        share name; ``lmutil_path``/``license_service``: where lmutil and which license service to look
+        for (``None``: the platform's default)."""
 
     def apply(self, change: Any) -> bool:
         """Apply one ``Change``; whether the host changed. ``PlatformError`` when a module failed."""

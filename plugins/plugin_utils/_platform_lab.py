@@ -5,7 +5,8 @@
 Reads with ``printops.prismadirect.host_state`` and applies each planned ``Change`` with standard
 modules: the ORS account is a system user (``ansible.builtin.user``), "Log on as a service" is the lab
 logon group, Print ORS Service is a supervisord program (``ansible.builtin.copy`` +
-``community.general.supervisorctl``), the settings store is written by ``settings_store``.
+``community.general.supervisorctl``), the settings store is written by ``settings_store``. The Floating
+License Server verbs are in ``_platform_lab_fls``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from ansible.utils.encrypt import do_encrypt
 from ansible_collections.printops.prismadirect.plugins.module_utils.lab_layout import (
+    bin_path,
     program_conf,
     program_log,
     program_name,
@@ -30,11 +32,16 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.validation i
     parse_account,
 )
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import PlatformError
+from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_lab_fls import (
+    LabFlsVerbs,
+    lab_nt_hash,
+)
 
 __all__ = ["LabPlatform", "lab_password_hash", "program_section"]
 
 DEFAULT_HOME = "/srv/printops-lab"
 DEFAULT_GROUP = "printops-lab"
+DEFAULT_LICENSE_SERVICE = "License Server"  # the lab program <fls>_license_server (lab/README.md)
 _CRYPT_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -62,7 +69,7 @@ def _lab_user(account: str) -> str:
     return lab_user_name(parse_account(account))
 
 
-class LabPlatform:
+class LabPlatform(LabFlsVerbs):
     name = "lab"
 
     def __init__(self, action: Any, hide: Any) -> None:
@@ -78,6 +85,15 @@ class LabPlatform:
         self._reload: set[str] = set()  # programs whose file changed while supervisord had them loaded
 
     # -- modules ------------------------------------------------------------------------------------
+
+    def _upload(self, name: str, text: str) -> str:
+        """``text`` as the file ``name`` in the task's remote temporary directory; its path."""
+        action = self._action
+        tmpdir = action._connection._shell.tmpdir or action._make_tmp_path()
+        source = action._connection._shell.join_path(tmpdir, name)
+        action._transfer_data(source, text)
+        action._fixup_perms2((tmpdir, source))
+        return source
 
     def _run(self, module: str, args: Mapping[str, Any], secret: bool = False) -> dict[str, Any]:
         if secret:
@@ -95,27 +111,44 @@ class LabPlatform:
         self,
         sections: Iterable[str],
         *,
-        service: str,
+        service: str | None = None,
         accounts: Iterable[tuple[Account, str | None]] = (),
         license_path: str | None = None,
+        folder: str | None = None,
+        share: str | None = None,
+        lmutil_path: str | None = None,
+        license_service: str | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
+        sections = list(sections)
         wanted = []
         for account, password in accounts:
             entry = {"name": lab_user_name(account)}
-            if password is not None:
+            if password is not None and "share" in sections:  # the share password: the lab passdb's
+                entry["nt_hash"] = self._hide(lab_nt_hash(password))
+            elif password is not None:
                 entry["password_hash"] = self._hide(lab_password_hash(entry["name"], password))
             wanted.append(entry)
         args = {
-            "sections": list(sections),
-            "service": service,
+            "sections": sections,
             "accounts": wanted,
             "logon_group": self.logon_group,
             "settings_path": self.settings_path,
             "license_path": license_path,
+            "folder_path": folder,
+            "share_name": share,
             "lab_home": self.home,
             "lab_host": self.host,
             "lab_root": self.root,
         }
+        if service:
+            args["service"] = service
+        if "mac_addresses" in sections:  # the FLS's network adapters (lab/README.md)
+            args["mac_addresses_file"] = posixpath.join(self.root, "mac_addresses")
+        if "license_server" in sections:  # the lab's lmutil and license server unless told otherwise
+            var = self._action.var
+            lmutil_path = lmutil_path or var("prismadirect_lab_lmutil", bin_path(self.home, "lmutil"))
+            service_name = license_service or var("prismadirect_lab_license_service", DEFAULT_LICENSE_SERVICE)
+            args.update(lmutil_path=lmutil_path, license_service=service_name)
         state = self._run("printops.prismadirect.host_state", args, secret=any(wanted))
         warnings = list(state.pop("warnings", []) or [])
         return {k: v for k, v in state.items() if not k.startswith("_ansible") and k != "changed"}, warnings
@@ -130,6 +163,10 @@ class LabPlatform:
             "service.start": self._service_start,
             "service.restart": self._service_restart,
             "settings.write": self._settings_write,
+            "acl.ensure": self._acl_ensure,
+            "share.ensure": self._share_ensure,
+            "license.write": self._license_write,
+            "license.reread": self._license_reread,
         }
         handler = handlers.get(change.verb)
         if handler is None:
@@ -164,11 +201,7 @@ class LabPlatform:
         program = program_name(self.host, args["name"])
         user = _lab_user(args["account"])
         text = program_section(self.home, self.root, self.host, program, user, args["start_mode"] == "auto")
-        action = self._action
-        tmpdir = action._connection._shell.tmpdir or action._make_tmp_path()
-        source = action._connection._shell.join_path(tmpdir, f"{program}.conf")
-        action._transfer_data(source, text)
-        action._fixup_perms2((tmpdir, source))
+        source = self._upload(f"{program}.conf", text)
         copy_args = {"src": source, "dest": program_conf(self.home, program), "mode": "0644"}
         copy_args.update(owner="root", group="root", _original_basename=f"{program}.conf")
         written = self._run("ansible.builtin.copy", copy_args)["changed"]

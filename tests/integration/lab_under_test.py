@@ -3,12 +3,16 @@ gives a ``LabUnderTest`` with its own lab home under /tmp, its own group names (
 and a free Samba port, whose ``ctl("up")`` runs lab/ctl.py without the back-office simulator. On exit
 the lab is torn down with ``lab/ctl.py down``, and whatever that leaves (it should leave nothing) is
 killed and removed, also when the test failed. It never touches a lab that is already up.
+
+``play(lab, tasks, ...)`` runs tasks with ``ansible-playbook`` and the lab inventory pointed at that lab
+(``playbook_command`` gives the command line, for tests that run it themselves).
 """
 
 from __future__ import annotations
 
 import contextlib
 import grp
+import json
 import os
 import pwd
 import re
@@ -18,12 +22,16 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 CTL = REPO / "lab" / "ctl.py"
+BIN = Path(sys.executable).parent
+INVENTORY = REPO / "inventories" / "lab"
 PID_RE = re.compile(r"\(pid (\d+)\)")
 
 
@@ -103,6 +111,62 @@ class LabUnderTest:
         proc = self.supervisorctl("update")
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return log
+
+
+@dataclass
+class PlayRun:
+    """A finished ``ansible-playbook`` run; with the JSON callback, each task's result per host."""
+
+    proc: subprocess.CompletedProcess[str]
+
+    @property
+    def output(self) -> str:
+        return self.proc.stdout + self.proc.stderr
+
+    def results(self, host: str) -> list[dict[str, Any]]:
+        data = json.loads(self.proc.stdout)
+        return [task["hosts"][host] for task in data["plays"][0]["tasks"] if host in task["hosts"]]
+
+    def changed(self, host: str) -> list[bool]:
+        return [bool(r.get("changed")) for r in self.results(host)]
+
+
+def playbook_command(
+    lab: LabUnderTest, book: Path, *args: str, vars_file: Path | None = None, json_out: bool = True
+) -> tuple[list[str], dict[str, str]]:
+    """(argv, environment) of ``ansible-playbook`` with the lab inventory, pointed at ``lab``."""
+    environ = {**lab.env, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    if json_out:
+        environ["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
+    argv = [
+        *(str(BIN / "ansible-playbook"), "-i", str(INVENTORY / "hosts.yml")),
+        *("--vault-password-file", str(INVENTORY / "vault-password.lab-only")),
+        *(("-e", f"@{vars_file}") if vars_file else ()),
+        *args,
+        str(book),
+    ]
+    return argv, environ
+
+
+def write_play(directory: Path, tasks: list[dict[str, Any]], host: str) -> Path:
+    book = directory / f"play-{time.monotonic_ns()}.yml"
+    book.write_text(json.dumps([{"hosts": host, "gather_facts": False, "tasks": tasks}]))
+    return book
+
+
+def play(
+    lab: LabUnderTest,
+    tasks: list[dict[str, Any]],
+    *args: str,
+    host: str,
+    vars_file: Path | None = None,
+    json_out: bool = True,
+) -> PlayRun:
+    """Run ``tasks`` on ``host`` of the lab inventory against ``lab`` (the play file goes beside the
+    lab home)."""
+    book = write_play(lab.home.parent, tasks, host)
+    argv, environ = playbook_command(lab, book, *args, vars_file=vars_file, json_out=json_out)
+    return PlayRun(subprocess.run(argv, cwd=REPO, env=environ, capture_output=True, text=True, timeout=300))
 
 
 def processes_under(home: Path) -> list[int]:

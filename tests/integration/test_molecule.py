@@ -1,9 +1,10 @@
-"""The molecule scenario of the remote_service role: ``molecule test -s remote_service``.
+"""The molecule scenarios of the roles: ``molecule test -s remote_service`` and ``-s floating_license``.
 
-The scenario (``molecule/remote_service/``) runs on the embedded lab, in its default place
+Each scenario (``molecule/<role>/``) runs on the embedded lab, in its default place
 (``/srv/printops-lab``, or ``$PRINTOPS_LAB_HOME``): destroy, syntax, create (``lab/ctl.py up``),
-prepare, converge, idempotence, check, verify (testinfra), destroy (``lab/ctl.py down``).
-**Running this test resets the default lab**: a lab that was up is taken down first and is down
+prepare, converge, idempotence, check, verify (testinfra), destroy (``lab/ctl.py down``). They run one
+after the other, as in CI, each on a lab of its own making.
+**Running these tests resets the default lab**: a lab that was up is taken down first and is down
 afterwards (``./run lab`` brings it back).
 """
 
@@ -33,7 +34,8 @@ def molecule_binary() -> str | None:
     return shutil.which("molecule")
 
 
-def test_molecule_remote_service_scenario_passes():
+def run_scenario(scenario: str) -> None:
+    """``molecule test -s <scenario>``; fails with what failed first and the end of the output."""
     binary = molecule_binary()
     if binary is None:
         pytest.skip("molecule is not installed (pip install -r requirements.txt; ./run test does it)")
@@ -46,7 +48,7 @@ def test_molecule_remote_service_scenario_passes():
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["NO_COLOR"] = "1"
     proc = subprocess.run(
-        [binary, "test", "-s", "remote_service"],
+        [binary, "test", "-s", scenario],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -58,4 +60,12 @@ def test_molecule_remote_service_scenario_passes():
     failures = [line for line in output.splitlines() if re.search(r"fatal:|FAILED|Error\b|^\W*E\s", line)]
     assert proc.returncode == 0, "\n".join(failures[:80]) + "\n...\n" + output[-12000:]
     for step in ("converge", "idempotence", "check", "verify"):
-        assert step in output, f"molecule did not run {step}:\n{output[-20000:]}"
+        assert f"{scenario} > {step}" in output, f"molecule did not run {step}:\n{output[-20000:]}"
+
+
+def test_molecule_remote_service_scenario_passes():
+    run_scenario("remote_service")
+
+
+def test_molecule_floating_license_scenario_passes():
+    run_scenario("floating_license")

@@ -13,15 +13,14 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_under_test import REPO, LabUnderTest, lab_platform
+from lab_under_test import LabUnderTest, PlayRun, lab_platform
+from lab_under_test import play as lab_play
 
 pytestmark = [
     pytest.mark.integration,
@@ -30,7 +29,6 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("supervisord"), reason="supervisor is not installed"),
 ]
 
-BIN = Path(sys.executable).parent
 PASSWORD = "It-0rs-Passw0rd-1"
 NEW_PASSWORD = "It-0rs-Passw0rd-2"
 WRONG_CODE = "wrong-code-4242"
@@ -64,38 +62,21 @@ class Env:
         return self.settings.read_bytes(), status, shadow
 
 
-@dataclass
-class Run:
-    proc: subprocess.CompletedProcess[str]
-
-    @property
-    def output(self) -> str:
-        return self.proc.stdout + self.proc.stderr
-
-    def results(self, host: str = "prisma1") -> list[dict[str, Any]]:
-        data = json.loads(self.proc.stdout)
-        return [task["hosts"][host] for task in data["plays"][0]["tasks"] if host in task["hosts"]]
-
-    def changed(self, host: str = "prisma1") -> list[bool]:
-        return [bool(r.get("changed")) for r in self.results(host)]
-
-
 def play(
     env: Env, tasks: list[dict[str, Any]], *args: str, host: str = "prisma1", json_out: bool = True
 ) -> Run:
     """Run ``tasks`` on ``host`` of the lab inventory, pointed at the throwaway lab and the simulator."""
-    book = env.vars_file.parent / f"play-{time.monotonic_ns()}.yml"
-    book.write_text(json.dumps([{"hosts": host, "gather_facts": False, "tasks": tasks}]))
-    environ = {**env.lab.env, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-    if json_out:
-        environ["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
-    argv = [
-        *(str(BIN / "ansible-playbook"), "-i", str(REPO / "inventories" / "lab" / "hosts.yml")),
-        *("--vault-password-file", str(REPO / "inventories" / "lab" / "vault-password.lab-only")),
-        *("-e", f"@{env.vars_file}", *args, str(book)),
-    ]
-    proc = subprocess.run(argv, cwd=REPO, env=environ, capture_output=True, text=True, timeout=300)
-    return Run(proc)
+    return Run(lab_play(env.lab, tasks, *args, host=host, vars_file=env.vars_file, json_out=json_out).proc)
+
+
+class Run(PlayRun):
+    """A run of prisma1 unless told otherwise."""
+
+    def results(self, host: str = "prisma1") -> list[dict[str, Any]]:
+        return super().results(host)
+
+    def changed(self, host: str = "prisma1") -> list[bool]:
+        return super().changed(host)
 
 
 def ors(password: str = "{{ it_password }}", **extra: Any) -> dict[str, Any]:

@@ -190,7 +190,9 @@ def test_host_state_reads_a_lab_host_in_one_task(supervised, lab_user, shared_di
     licenses.mkdir()
     shutil.copy(REPO / "lab" / "licenses" / "installed" / "PDS-100001.lic", licenses)
     (home / "samba").mkdir()
-    (home / "samba" / "shares.conf").write_text(f"[licenses-it]\n   path = {licenses}\n   read only = no\n")
+    # \\fls1\licenses-it is the lab smbd's section [fls1-licenses-it]
+    section = f"[fls1-licenses-it]\n   path = {licenses}\n   read only = no\n"
+    (home / "samba" / "shares.conf").write_text(section)
     settings = root / "ProgramData" / "PRISMAdirect" / "remote-service.json"
     run = playbook(
         shared_dir,

@@ -3,8 +3,8 @@ recorded results (the host state JSON fixtures under ``fixtures/``, recorded fro
 ``printops.prismadirect.host_state``) and recorded, so a test sees exactly which standard modules the
 lab adapter would run, with which arguments.
 
-``run(name, args, state=..., check=False, diff=False, answers=None, task_vars=None)`` returns
-``(result, calls)``; ``calls`` is a list of ``(module name, module args)``.
+``run(name, args, state=..., check=False, diff=False, answers=None, task_vars=None, patch=None)``
+returns ``(result, calls)``; ``calls`` is a list of ``(module name, module args)``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ LAB_VARS = {
     "prismadirect_backoffice_url": "https://127.0.0.1:8443",
     "prismadirect_backoffice_ca_path": "/srv/ca.pem",
 }
+#: The lab FLS fls1 (the Floating License Server modules' tests).
+FLS_VARS = {"inventory_hostname": "fls1", "prismadirect_lab_root": "/srv/printops-lab/hosts/fls1"}
 #: What a module answers when the test gives no answer for it: the host changed.
 CHANGED = {"changed": True}
 PROBE_OK = {"changed": False, "ok": True, "status": 200, "elapsed_ms": 12, "error": None}
@@ -35,7 +37,12 @@ PROBE_OK = {"changed": False, "ok": True, "status": 200, "elapsed_ms": 12, "erro
 
 def load_state(name: str) -> dict[str, Any]:
     """A recorded host state: ``converged`` (prisma1 after a full converge, ORS account svc_ors_p1 with
-    password ``Sm0ke-Passw0rd``, verification code ``test-code-123``) or ``fresh`` (nothing set up)."""
+    password ``Sm0ke-Passw0rd``, verification code ``test-code-123``) or ``fresh`` (nothing set up);
+    ``fls_fresh`` (fls1 as lab/ctl.py up makes it, users svc_ors_f1 and svc_ors_f2 made) or
+    ``fls_converged`` (after license_share for both, share passwords ``Fls-Share-Pw-1``/``-2``, and
+    floating_license of lab/licenses/backoffice/PDS-100001_20261101.lic). The FLS states hold every
+    section either FLS module reads (nt_hash candidates of those passwords sent); lab home paths are
+    written as /srv/printops-lab."""
     return json.loads((FIXTURES / f"host_state_{name}.json").read_text())
 
 
@@ -64,9 +71,11 @@ def run(
     answers: dict[str, Any] | None = None,
     task_vars: dict[str, Any] | None = None,
     shell: str = "sh",
+    patch: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     """Run the action plugin ``name``; ``answers`` maps a module name to its result (a dict, or a
-    callable taking the module args). Unanswered modules report a change."""
+    callable taking the module args). Unanswered modules report a change. ``patch``: attributes of the
+    action to replace (e.g. ``_find_needle``)."""
     state = load_state(state) if isinstance(state, str) else state
     answers = {HOST_STATE: state, **(answers or {})}
     calls: list[tuple[str, dict[str, Any]]] = []
@@ -80,6 +89,8 @@ def run(
     action._execute_module = execute_module
     action._transfer_data = lambda path, data: calls.append(("_transfer_data", {"path": path, "data": data}))
     action._fixup_perms2 = lambda *a, **k: None
+    for attribute, value in (patch or {}).items():
+        setattr(action, attribute, value)
     result = action.run(task_vars={**LAB_VARS, **(task_vars or {})})
     return result, calls
 

@@ -19,6 +19,8 @@ SECRETS = {
     "remote_service_proxy": {"authentication.password"},
     "remote_assistance": set(),
     "remote_service_info": set(),
+    "license_share": {"accounts.password"},
+    "floating_license": set(),  # a license is not a secret (its text is never shown whole, though)
 }
 
 

@@ -222,13 +222,14 @@ def lab_share(tmp_path):
 @pytest.mark.parametrize(
     ("unc", "names"),
     [
-        ("//fls1/fls1-licenses", ["PDS-1.lic"]),
-        ("\\\\fls1\\FLS1-LICENSES", ["PDS-1.lic"]),
-        ("\\\\fls1.lab.example\\fls1-licenses\\sub", ["PDS-2.lic"]),
-        ("//whatever/FLS1-Licenses/sub/", ["PDS-2.lic"]),
+        ("//fls1/licenses", ["PDS-1.lic"]),
+        ("\\\\FLS1\\LICENSES", ["PDS-1.lic"]),
+        ("\\\\fls1.lab.example\\licenses\\sub", ["PDS-2.lic"]),
+        ("//Fls1/Licenses/sub/", ["PDS-2.lic"]),
     ],
 )
 def test_read_licenses_resolves_lab_smb_paths(lab_share, unc, names):
+    """\\\\HOST\\SHARE is the lab smbd's section [HOST-SHARE] (first DNS label), case-insensitively."""
     licenses, warnings = host_state.read_licenses(unc, str(lab_share))
     assert [item["name"] for item in licenses] == names and warnings == []
 
@@ -236,9 +237,11 @@ def test_read_licenses_resolves_lab_smb_paths(lab_share, unc, names):
 @pytest.mark.parametrize(
     ("unc", "fragment"),
     [
-        ("//fls1/unknown", "no share [unknown]"),
+        ("//fls1/unknown", "no share [fls1-unknown]"),
+        ("//fls2/licenses", "no share [fls2-licenses]"),  # the share of another host
+        ("//fls1/fls1-licenses", "no share [fls1-fls1-licenses]"),
         ("//fls1", "is not \\\\host\\share"),
-        ("//fls1/fls1-licenses/../..", "must not contain"),
+        ("//fls1/licenses/../..", "must not contain"),
     ],
 )
 def test_read_licenses_unresolvable_smb_paths_warn(lab_share, unc, fragment):
@@ -491,11 +494,11 @@ def test_read_host_state_everything_without_secrets(tmp_path, lab_share):
     settings.write_text(json.dumps(document()))
     (tmp_path / "hosts" / "p1" / "TeamViewer").mkdir()
     params = {
-        "sections": list(host_state.SECTIONS),
+        "sections": list(host_state.DEFAULT_SECTIONS),
         "service": "Print ORS Service",
         "accounts": [{"name": "root", "password_hash": "$6$candidate"}],
         "settings_path": str(settings),
-        "license_path": "//fls1/fls1-licenses",
+        "license_path": "//fls1/licenses",
         "lab_home": str(tmp_path),
         "lab_host": "p1",
         "lab_root": None,
@@ -503,7 +506,7 @@ def test_read_host_state_everything_without_secrets(tmp_path, lab_share):
         "logon_group": "printops-lab-logon",
     }
     state, _ = host_state.read_host_state(params, run)
-    assert set(state) == {"platform", *host_state.SECTIONS}
+    assert set(state) == {"platform", *host_state.DEFAULT_SECTIONS}
     assert state["teamviewer"] == {"present": True}  # lab_root defaults to <lab_home>/hosts/<lab_host>
     assert state["service"]["exists"] is False
     assert [item["name"] for item in state["licenses"]] == ["PDS-1.lic"]
