@@ -300,7 +300,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice_i
     validate_proxy,
     validate_serial,
 )
-from ansible_collections.printops.prismadirect.plugins.plugin_utils import _license_cache
+from ansible_collections.printops.prismadirect.plugins.plugin_utils import _license_cache, _run
 
 display = Display()
 
@@ -338,7 +338,7 @@ class LookupModule(LookupBase):
         except BackOfficeError as exc:
             raise AnsibleLookupError(redact(f"{PLUGIN}: {exc.message}")) from None
 
-        run_id = _license_cache.current_run_id()
+        run_id = _run.current_run_id()
         log(f"{client!r}, cache {cache.directory if cache else 'off'}, run {run_id}")
         answers: dict[str, dict[str, Any]] = {}
         results = []

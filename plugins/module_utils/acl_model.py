@@ -37,11 +37,14 @@ Lab (POSIX ACLs, ``getfacl`` of the folder; rights are the effective ones, entry
 - ``other::`` with any perms -> a rule for ``Everyone`` with id ``other``;
 - ids are ``uid:N`` / ``gid:N``; nothing is inherited on the lab (``inherited`` is always false).
 
-What ``license_share`` makes on the lab, exactly: owner ``root``, group ``root``; access ACL
-``user::rwx``, ``user:<account>:rwx`` per account, ``group::---``, ``mask::rwx``, ``other::---``; default
-ACL ``default:user::rwx``, ``default:user:<account>:rwx``, ``default:group::---``,
-``default:mask::rwx``, ``default:other::---``. (``other::---`` is made when the folder is created or with
-``exclusive``; an existing ``other`` grant is otherwise kept, like any other grant.)
+What ``license_share`` makes on the lab (lab/README.md): a folder it creates has exactly owner ``root``,
+group ``root``; access ACL ``user::rwx``, ``user:<account>:rwx`` per account, ``group::---``,
+``mask::rwx``, ``other::---``; default ACL ``default:user::rwx``, ``default:user:<account>:rwx``,
+``default:group::---``, ``default:mask::rwx``, ``default:other::---``. An existing folder gets the same
+account and owner entries; its other entries are grants, kept unless ``exclusive`` (named entries
+removed, ``other`` and an owning group other than root emptied) - except the owning group root's
+(``group::r-x`` as ``lab/ctl.py up`` makes the folder), an administrators' grant (``gid:0``), which
+stays even with ``exclusive``.
 """
 
 from __future__ import annotations

@@ -86,9 +86,18 @@ def _features(lic: flexlm.License) -> list[dict[str, Any]]:
     ]
 
 
-def license_report(name: str, lic: flexlm.License | None, error: str | None, today: date) -> dict[str, Any]:
-    """One license as the info module returns it. Expired features are warnings here, not errors: the
-    report must not fail, and the operator acts on both the same way (renew)."""
+def license_report(
+    name: str,
+    lic: flexlm.License | None,
+    error: str | None,
+    today: date,
+    *,
+    warn_days: int = WARN_DAYS,
+    mac_addresses: list[str] | None = None,
+) -> dict[str, Any]:
+    """One license as the info modules return it. Expired features, and a host id that is not one of
+    ``mac_addresses`` (``None``: not checked), are warnings here, not errors: the report must not
+    fail, and the operator acts on them all the same way (renew, or ask for the right license)."""
     if lic is None:
         return {
             "name": name,
@@ -104,7 +113,7 @@ def license_report(name: str, lic: flexlm.License | None, error: str | None, tod
             "users": None,
             "warnings": [f"could not be read: {error}"],
         }
-    check = flexlm.validate_license(lic, today=today, warn_days=WARN_DAYS)
+    check = flexlm.validate_license(lic, mac_addresses=mac_addresses, today=today, warn_days=warn_days)
     expiry = lic.earliest_expiry
     users = lic.users
     return {

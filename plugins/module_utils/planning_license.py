@@ -30,7 +30,7 @@ Changes:
     Write ``content`` atomically (temp file + rename in ``dest``, which is made when missing). Before the
     rename, copy the current file to ``backup.file`` (when not ``None``); after it, delete the backups
     named in ``backup.delete``. ``replaces_sha256``: the current file's SHA-256 as read (``None``: no
-    file); the adapter may refuse to replace a file that changed since.
+    file); an adapter refuses (fails, writing nothing) to replace a file that changed since.
 ``license.reread`` ``{"method": "lmreread" | "restart", "lmutil_path", "service", "license_path"}``
     ``lmutil lmreread -c <license_path>``, or a restart of ``service``.
 """
@@ -73,6 +73,8 @@ __all__ = [
     "backup_name",
     "backup_rotation",
     "floating_license_desired",
+    "license_server_options",
+    "parse_warn_days",
     "plan_floating_license",
 ]
 
@@ -217,7 +219,7 @@ def _checks(value: object) -> LicenseChecks:
         hostid=_bool(given(value, "hostid", True), "validate.hostid"),
         expiry=_bool(given(value, "expiry", True), "validate.expiry"),
         serial=serial,
-        warn_days=_int(given(value, "warn_days", 31), "validate.warn_days", 0, 3650),
+        warn_days=parse_warn_days(value.get("warn_days"), "validate.warn_days"),
     )
 
 
@@ -225,6 +227,21 @@ def _now(now: datetime) -> datetime:
     if not isinstance(now, datetime):
         raise TypeError("now must be a datetime")
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+
+def parse_warn_days(value: object, option: str = "warn_days") -> int:
+    """Days ahead to warn of an expiry or the end of maintenance (``None``: the default, 31)."""
+    return _int(31 if value is None else value, option, 0, 3650)
+
+
+def license_server_options(args: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """``(lmutil_path, license_service)`` as given; ``None`` leaves the platform's default."""
+    service = args.get("license_service")
+    service = None if service is None else parse_service_name(service, "license_service")
+    lmutil = args.get("lmutil_path")
+    if lmutil is not None and (not isinstance(lmutil, str) or not lmutil.strip() or "\n" in lmutil):
+        raise ValidationError("lmutil_path", f"{quoted(lmutil)} is not a path to lmutil")
+    return lmutil, service
 
 
 def floating_license_desired(
@@ -236,11 +253,7 @@ def floating_license_desired(
     content, source = _content(args, src_text)
     lic = _parse(content, source)
     reread = parse_choice(given(args, "reread", "auto"), REREAD_METHODS, "reread")
-    service = args.get("license_service")
-    service = None if service is None else parse_service_name(service, "license_service")
-    lmutil = args.get("lmutil_path")
-    if lmutil is not None and (not isinstance(lmutil, str) or not lmutil.strip() or "\n" in lmutil):
-        raise ValidationError("lmutil_path", f"{quoted(lmutil)} is not a path to lmutil")
+    lmutil, service = license_server_options(args)
     return FloatingLicenseDesired(
         content=content,
         license=lic,

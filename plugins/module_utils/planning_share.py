@@ -36,12 +36,17 @@ Changes, in this order (the folder and its ACL exist before the folder is shared
 Rule identities in changes are the accounts' qualified names (``CORP\\svc``, ``.\\svc``; the lab
 adapter takes their lab user name) with the host's id when it reported one.
 
+Every account must exist on the host (``accounts`` reports it): access cannot be granted to an
+unknown account, so the plan fails, before any change, naming the missing ones.
+
 What is kept and what goes:
 
 - each account: exactly one explicit ``allow modify (files, folders)`` on the folder and ``allow
   modify`` (Change) on the share; its other explicit rules (weaker, stronger, deny, not inherited by
   children) are revoked;
-- the administrators (and every administrators' identity, e.g. SYSTEM): ``full`` kept, added if missing;
+- the administrators: ``full`` (files, folders), added if missing, a weaker rule of theirs replaced;
+  every other administrators' identity (SYSTEM; the lab's group root) keeps its rules, even with
+  ``exclusive``;
 - other explicit grants: kept, revoked with ``exclusive``; deny rules of others are always kept (they
   take access away);
 - broad grants (Everyone, Users, Authenticated Users...): on the share they are always removed (the
@@ -308,8 +313,10 @@ class _Grantee:
         return AccessRule(identity=self.account.qualified, id=self.id, **fields)
 
 
-def _grantees(desired: LicenseShareDesired, state: Mapping[str, Any]) -> tuple[list[_Grantee], list[str]]:
-    grantees, warnings = [], []
+def _grantees(desired: LicenseShareDesired, state: Mapping[str, Any]) -> list[_Grantee]:
+    """Each account with its id on the host. Access cannot be granted to an account the host does not
+    know, so a missing one fails the plan: before any change, naming every missing account."""
+    grantees, missing = [], []
     for index, entry in enumerate(desired.accounts):
         found = find_account(state, entry.account)
         account_id = found.get("id") if found.get("exists") else None
@@ -320,12 +327,19 @@ def _grantees(desired: LicenseShareDesired, state: Mapping[str, Any]) -> tuple[l
                 "everybody's identity: list only the Remote Service credentials account(s)",
             )
         if not found.get("exists"):
-            warnings.append(
-                f"account {entry.account.qualified} was not found on this host: it must exist when the "
-                "access is granted (create it first, e.g. with printops.prismadirect.ors_account)"
-            )
+            missing.append(entry.account.qualified)
         grantees.append(_Grantee(entry, account_id))
-    return grantees, warnings
+    if missing:
+        raise ValidationError(
+            "accounts",
+            f"{', '.join(missing)} {'does' if len(missing) == 1 else 'do'} not exist on this host, so "
+            "the license folder cannot be shared with "
+            f"{'it' if len(missing) == 1 else 'them'}: create the account first "
+            "(printops.prismadirect.ors_account makes a local ORS account), or check the name; for an "
+            "external FLS the ORS account must be a domain account the FLS knows (DOMAIN\\user). "
+            "Nothing was changed",
+        )
+    return grantees
 
 
 def _administrators(folder: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -379,6 +393,15 @@ def _account_rules(
             )
 
 
+def _short_of_full(rule: AccessRule) -> str:
+    """Why an administrators' rule is not full control of the folder and everything in it."""
+    if rule.type == "deny":
+        return "denies them access: it is replaced by full control (files, folders)"
+    if rule.rights != "full":
+        return "gives less than full control: it is replaced by full control (files, folders)"
+    return "covers the folder only: it is replaced by full control inherited by its files and subfolders"
+
+
 def _admin_rules(
     folder: Mapping[str, Any], explicit: list[AccessRule], rules: list[AccessRule], acl: _AclPlan
 ) -> None:
@@ -388,9 +411,7 @@ def _admin_rules(
     own = [r for r in explicit if r.is_for(name, admin_id)]
     weaker = [r for r in own if not _is_exact(r, "full")]
     acl.revoke += weaker
-    if weaker:
-        listed = "; ".join(r.describe() for r in weaker)
-        acl.reasons.append(f"the administrators have {listed}, not full control")
+    acl.reasons += [f"the administrators' rule '{r.describe()}' {_short_of_full(r)}" for r in weaker]
     if not any(r.is_for(name, admin_id) and _is_exact(r, "full") for r in rules):
         full = AccessRule(identity=name, id=admin_id, rights="full", inherit_files=True, inherit_folders=True)
         acl.grant.append(full)
@@ -538,7 +559,7 @@ def smb_path(host: str, share: str) -> str:
 def plan_license_share(desired: LicenseShareDesired, state: Mapping[str, Any]) -> Plan:
     folder = state.get("folder") or {}
     share = state.get("share") or {}
-    grantees, warnings = _grantees(desired, state)
+    grantees = _grantees(desired, state)
     changes = []
 
     acl, rules_after, inherited = _plan_acl(desired, folder, grantees)
@@ -607,6 +628,6 @@ def plan_license_share(desired: LicenseShareDesired, state: Mapping[str, Any]) -
     return Plan(
         changes=tuple(changes),
         diff={"before": before, "after": after},
-        warnings=tuple(dict.fromkeys([*warnings, *acl.warnings, *password_warnings])),
+        warnings=tuple(dict.fromkeys([*acl.warnings, *password_warnings])),
         result=result,
     )

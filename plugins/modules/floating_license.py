@@ -115,8 +115,10 @@ options:
     type: str
 notes:
   - The task fails, and nothing is written, when the license does not parse, fails a check, or would
-    replace the license of another serial; when the reread fails the new license is in place and the
+    replace the license of another serial, and when the file changed on the host since it was read
+    (another process writes the folder); when the reread fails the new license is in place and the
     task fails saying so.
+  - Before a write, temporary files that killed writes of earlier runs left in the folder are removed.
 seealso:
   - module: printops.prismadirect.license_share
   - plugin: printops.prismadirect.latest_license

@@ -12,8 +12,8 @@ short_description: Read the host state of a lab PRISMAdirect host or FLS in one 
 description:
   - Internal target-side reader of this collection, used by its action plugins (C(ors_account),
     C(remote_service), C(remote_service_proxy), C(remote_assistance), C(remote_service_info),
-    C(license_share), C(floating_license)) in step 2 ("Read") of every run. Playbooks normally do not
-    call it.
+    C(license_share), C(floating_license), C(floating_license_info)) in step 2 ("Read") of every run.
+    Playbooks normally do not call it.
   - This is the B(lab platform) reader, a Python module run on a Linux stand-in host. On Windows the
     same name is served by a PowerShell reader that returns the same JSON shape.
   - Read-only. Returns the host state of C(docs/internals.md) for the sections asked for; sections not

@@ -53,7 +53,8 @@ options:
         forms C(DOMAIN\\user), C(.\\user), C(user@domain.tld) or C(user).
       - Each item is a dictionary with C(name) and C(password), or the account's name alone.
       - Administrators' and everybody's identities (Everyone, Users, SIDs of either) are refused.
-      - An account that does not exist on the FLS gives a warning; granting it then fails.
+      - Each account must exist on the FLS - for an external FLS a domain account the FLS knows. An
+        account it does not know fails the task after the read, before anything is changed, naming it.
     type: list
     elements: dict
     required: true

@@ -121,10 +121,13 @@ class PrismaAction(ActionBase):
         result = super().run(tmp, task_vars)
         self.task_vars = task_vars or {}
         self._secrets: set[str] = set()
+        self._warnings: list[str] = []  # the reader's and planner's, kept when a later step fails
         try:
             result.update(self._steps())
         except _Failed as exc:
             result.update(failed=True, msg=exc.msg, changed=exc.changed)
+            if self._warnings:
+                result["warnings"] = self._warnings
         return remove_values(result, self._secrets) if self._secrets else result
 
     def _steps(self) -> dict[str, Any]:
@@ -140,11 +143,12 @@ class PrismaAction(ActionBase):
         try:
             desired = self.desired(args)
             self.platform = platform_for(self, self._hide)
-            state, warnings = self.platform.read(self.sections(desired), **self.read_args(desired))
+            state, self._warnings = self.platform.read(self.sections(desired), **self.read_args(desired))
             plan = self.plan(desired, state)
         except (ValidationError, PlatformError) as exc:
             raise _Failed(str(exc)) from None
-        result = {**plan.result, "changed": plan.changed, "warnings": [*warnings, *plan.warnings]}
+        self._warnings = [*self._warnings, *plan.warnings]
+        result = {**plan.result, "changed": plan.changed, "warnings": self._warnings}
         if plan.changed and self._task.diff:
             result["diff"] = dict(plan.diff)
         if not self._task.check_mode:

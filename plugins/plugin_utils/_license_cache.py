@@ -25,7 +25,6 @@ import errno
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import stat
 import tempfile
@@ -46,30 +45,6 @@ ENTRY_FORMAT = 1
 
 class CacheError(Exception):
     """The cache directory cannot be used (message names ``cache_dir`` and the fix)."""
-
-
-def _process_start_time(pid: int) -> str | None:
-    """Field 22 of ``/proc/<pid>/stat`` (start time in clock ticks since boot), if available."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    fields = text.rpartition(")")[2].split()  # the command name may contain blanks and ')'
-    # fields[0] is field 3 (state), so field 22 is fields[19]
-    return fields[19] if len(fields) > 19 else None
-
-
-def current_run_id() -> str:
-    """Identify the ``ansible-playbook`` run: the controller process, seen from a worker or itself.
-
-    Workers are forked from the controller, so their parent is the controller; in the controller
-    itself (lookups templated there) it is this process. The start time guards against PID reuse.
-    """
-    parent = multiprocessing.parent_process()
-    pid = parent.pid if parent is not None and parent.pid is not None else os.getpid()
-    started = _process_start_time(pid)
-    return f"{pid}@{started}" if started else str(pid)
 
 
 def cache_key(url: str, organization_id: str, serial: str) -> str:

@@ -6,7 +6,7 @@ Reads with ``printops.prismadirect.host_state`` and applies each planned ``Chang
 modules: the ORS account is a system user (``ansible.builtin.user``), "Log on as a service" is the lab
 logon group, Print ORS Service is a supervisord program (``ansible.builtin.copy`` +
 ``community.general.supervisorctl``), the settings store is written by ``settings_store``. The Floating
-License Server verbs are in ``_platform_lab_fls``.
+License Server verbs are in ``_platform_lab_fls`` (folder ACL, share) and ``_platform_lab_license``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform im
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_lab_fls import (
     LabFlsVerbs,
     lab_nt_hash,
+)
+from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_lab_license import (
+    LabLicenseVerbs,
 )
 
 __all__ = ["LabPlatform", "lab_password_hash", "program_section"]
@@ -69,7 +72,7 @@ def _lab_user(account: str) -> str:
     return lab_user_name(parse_account(account))
 
 
-class LabPlatform(LabFlsVerbs):
+class LabPlatform(LabFlsVerbs, LabLicenseVerbs):
     name = "lab"
 
     def __init__(self, action: Any, hide: Any) -> None:

@@ -1,19 +1,17 @@
 # Copyright: (c) 2026, printops team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private to this collection: the lab adapter's Floating License Server verbs (docs/internals.md).
+"""Private to this collection: the lab adapter's license folder verbs, ``acl.ensure`` and
+``share.ensure`` (docs/internals.md).
 
 A mixin of ``_platform_lab.LabPlatform``, split out to keep each file to one job. The license folder
 is a directory under the host root with POSIX ACLs (``ansible.builtin.file``, ``ansible.posix.acl``),
 its share the lab smbd's section ``[<host>-<share>]`` (``community.general.ini_file``) with passwords in
-the lab passdb (``smbpasswd`` through ``ansible.builtin.command``), a license is written with
-``ansible.builtin.copy`` and the license server is told with ``lmutil lmreread`` or a supervisord
-restart.
+the lab passdb (``smbpasswd`` through ``ansible.builtin.command``). The license verbs are in
+``_platform_lab_license``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import posixpath
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -26,7 +24,6 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.acl_model im
 from ansible_collections.printops.prismadirect.plugins.module_utils.lab_acl import entry_kind, permissions
 from ansible_collections.printops.prismadirect.plugins.module_utils.lab_layout import (
     host_path,
-    program_name,
     share_section,
     shares_conf,
     smb_conf,
@@ -43,8 +40,9 @@ __all__ = ["SHARE_OPTIONS", "LabFlsVerbs", "lab_nt_hash"]
 #: What every lab license share has besides its path, comment and users (lab/README.md): files made
 #: through the share keep the folder's default ACL.
 SHARE_OPTIONS = {"read only": "no", "inherit acls": "yes", "create mask": "0770", "directory mask": "0770"}
-NEW_FOLDER_MODE = "0770"  # license_share: the ACL grants the accounts; the group class is the mask
-LICENSE_MODE = "0660"  # the group class bits are the ACL mask: the accounts' inherited rw- stays usable
+# A folder license_share makes: its owning group's entry (and so its default one) is group::--- as
+# lab/README.md says; the grants that follow make the mask rwx.
+NEW_FOLDER_MODE = "0700"
 
 
 def lab_nt_hash(password: str) -> str:
@@ -81,9 +79,8 @@ def _entry(rule: Mapping[str, Any]) -> tuple[str, str]:
 
 
 class LabFlsVerbs:
-    """``acl.ensure``, ``share.ensure``, ``license.write``, ``license.reread`` on the lab, with the
-    ``LabPlatform`` attributes ``host``, ``home``, ``root`` and methods ``_run``, ``_upload``,
-    ``_supervisorctl``."""
+    """``acl.ensure`` and ``share.ensure`` on the lab, with the ``LabPlatform`` attributes ``host``,
+    ``home``, ``root`` and method ``_run``."""
 
     # -- acl.ensure ---------------------------------------------------------------------------------
 
@@ -138,7 +135,7 @@ class LabFlsVerbs:
         return True
 
     def _acl_ensure(self, args: Mapping[str, Any]) -> bool:
-        """The folder (made 0770 root:root when missing; given to root when the owner entry changes),
+        """The folder (made 0700 root:root when missing; given to root when the owner entry changes),
         its entries (``ansible.posix.acl``; ``setfacl`` recalculates the mask, the union of the
         entries), then what it holds."""
         folder = host_path(self.root, args["path"])
@@ -199,38 +196,3 @@ class LabFlsVerbs:
             self._run("ansible.builtin.command", {"argv": ["smbpasswd", "-c", conf, "-e", user]})
             changed = True
         return changed
-
-    # -- license.write, license.reread -------------------------------------------------------------
-
-    def _license_write(self, args: Mapping[str, Any]) -> bool:
-        """Backup, then the new file, then old backups away. ``copy`` with ``remote_src`` makes its temp
-        file in the folder itself (not ``*.lic``, so no license server reads a partial file; and the
-        folder's default ACL applies) and renames it over the license: the old file or the new one,
-        never a mix."""
-        folder = host_path(self.root, args["dest"])
-        target = posixpath.join(folder, args["filename"])
-        if self._run("ansible.builtin.file", {"path": folder, "state": "directory"})["changed"]:
-            # a folder made here is the administrators' only, as lab/ctl.py makes it
-            self._run(
-                "ansible.builtin.file", {"path": folder, "owner": "root", "group": "root", "mode": "0750"}
-            )
-        source = self._upload(args["filename"], args["content"])
-        backup = args.get("backup") or {}
-        if backup.get("file"):
-            copy = {"src": target, "dest": posixpath.join(folder, backup["file"]), "mode": "preserve"}
-            self._run("ansible.builtin.copy", {**copy, "remote_src": True})
-        # copy refuses a sent file whose SHA-1 is not that of the text validated on the controller
-        checksum = hashlib.sha1(args["content"].encode("utf-8")).hexdigest()
-        write = {"src": source, "dest": target, "remote_src": True, "checksum": checksum}
-        self._run("ansible.builtin.copy", {**write, "mode": LICENSE_MODE, "owner": "root", "group": "root"})
-        for name in backup.get("delete") or ():
-            self._run("ansible.builtin.file", {"path": posixpath.join(folder, name), "state": "absent"})
-        return True
-
-    def _license_reread(self, args: Mapping[str, Any]) -> bool:
-        if args["method"] == "lmreread":
-            folder = host_path(self.root, args["license_path"])
-            argv = [args["lmutil_path"], "lmreread", "-c", folder]
-            self._run("ansible.builtin.command", {"argv": argv})
-            return True
-        return self._supervisorctl(program_name(self.host, args["service"]), "restarted")

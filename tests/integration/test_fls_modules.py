@@ -17,6 +17,7 @@ import random
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -189,6 +190,33 @@ def test_getfacl_shows_the_exact_entries(env: Env, shared: PlayRun):
     assert f"user:{a}:rw-" in on_file and f"user:{b}:rw-" in on_file
 
 
+def test_a_folder_license_share_makes_has_exactly_the_documented_entries(env: Env, shared: PlayRun):
+    a, b = env.passwords
+    made, shares = env.lab.home / "hosts" / "fls1" / "licenses-made", env.lab.home / "samba" / "shares.conf"
+    before = shares.read_text()
+    try:
+        run = env.play([share_task(path="/licenses-made", name="made")])
+        assert run.changed("fls1") == [True], run.output
+        entries = ["user::rwx", f"user:{a}:rwx", f"user:{b}:rwx", "group::---", "mask::rwx", "other::---"]
+        assert sorted(env.getfacl(made)) == sorted([*entries, *(f"default:{e}" for e in entries)])
+        assert env.play([share_task(path="/licenses-made", name="made")]).changed("fls1") == [False]
+    finally:  # the other tests see fls1 with its one share
+        shutil.rmtree(made, ignore_errors=True)
+        shares.write_text(before)
+
+
+def test_an_account_the_fls_does_not_know_fails_before_any_change(env: Env, shared: PlayRun):
+    shares = env.lab.home / "samba" / "shares.conf"
+    before = env.getfacl(env.folder()), shares.read_text()
+    task = share_task(accounts=["{{ it_a }}", "it_nobody_here"])
+    run = env.play([{**task, "ignore_errors": True}])
+    (result,) = run.results("fls1")
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("accounts: .\\it_nobody_here does not exist on this host"), result["msg"]
+    assert "create the account first" in result["msg"] and "setfacl" not in result["msg"]
+    assert (env.getfacl(env.folder()), shares.read_text()) == before
+
+
 def test_each_ors_account_can_create_read_modify_and_delete(env: Env, shared: PlayRun, tmp_path: Path):
     (a, pw_a), (b, pw_b) = env.passwords.items()
     for user, password in env.passwords.items():
@@ -256,6 +284,8 @@ def test_floating_license_installs_the_newer_license_and_the_server_rereads_it(e
     )
     assert env.license().read_text() == NEW
     assert list(env.backups().values()) == [old] and result["backup_file"].endswith(next(iter(env.backups())))
+    backup = next(env.folder().glob("PDS-100001.lic.*.bak"))
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o660 == stat.S_IMODE(env.license().stat().st_mode)
     status = env.status()
     assert status["reads"] > reads  # lmutil lmreread waits until the server has read the folder again
     assert {"file": "PDS-100001.lic", "sha256": sha(NEW)}.items() <= next(
@@ -440,3 +470,5 @@ def test_sigkill_mid_install_leaves_the_previous_or_the_new_license(env: Env, tm
     assert converged.changed("fls2") == [True], converged.output
     assert env.play([install(last, backup=2)], host="fls2").changed("fls2") == [False]
     assert target.read_text() == last and len(env.backups("fls2", "PDS-100003.lic")) == 2
+    # what killed runs cut off was removed by the next write: only licenses and backups are left
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(".bak")) == ["PDS-100003.lic"]

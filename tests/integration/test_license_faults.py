@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -269,6 +271,8 @@ def test_without_a_fault_the_newest_license_is_installed_once_with_a_backup(fls,
     assert fls.license.read_bytes() == NEWEST
     backups = sorted(fls.folder.glob(f"{SERIAL}.lic.*.bak"))
     assert [backup.read_bytes() for backup in backups] == [PREVIOUS]
+    # the previous license was 0644 (as written here): its backup is a license like the new one, 0660
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (fls.license, *backups)] == [0o660, 0o660]
     line = summary_line(run.stdout)
     assert line.startswith(
         f"{SERIAL}: installed {SERIAL}.lic issued 2026-11-01 (license expiry 2030-12-31, maintenance until "
@@ -357,8 +361,64 @@ def test_a_kill_of_the_writing_process_leaves_the_previous_license(point, fls, b
     assert "ansible.builtin.copy failed" in line, line
     assert line.endswith(IN_USE), line
 
-    # The next run installs the newest license.
+    # The next run installs the newest license, and removes what the killed write left.
     again = run_role(fls, backoffice_sim)
     assert again.returncode == 0, again.stdout + again.stderr
     assert fls.license.read_bytes() == NEWEST
+    assert not left[0].exists()
+    assert [p for p in fls.folder.iterdir() if not p.name.endswith((".lic", ".bak"))] == []
     assert summary_line(again.stdout).startswith(f"{SERIAL}: installed {SERIAL}.lic issued 2026-11-01")
+
+
+def test_only_the_copy_modules_temporary_files_of_earlier_runs_are_removed(fls, backoffice_sim):
+    """Before a write: names ``copy`` makes (``tmp`` + 8 of ``[a-z0-9_]``), last written before the run
+    started. A name it does not make, or a file written since (another writer's), stays."""
+    an_hour_ago, in_an_hour = time.time() - 3600, time.time() + 3600
+    files = {
+        "tmpk2x_9q0a": (an_hour_ago, False),
+        "tmpK2X9Q0AB": (an_hour_ago, True),  # mkstemp names are lowercase
+        "tmp-notes.txt": (an_hour_ago, True),
+        "tmpa1b2c3d4": (in_an_hour, True),  # not older than this run
+    }
+    for name, (mtime, _) in files.items():
+        (fls.folder / name).write_text("cut off\n")
+        os.utime(fls.folder / name, (mtime, mtime))
+
+    run = run_role(fls, backoffice_sim)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert fls.license.read_bytes() == NEWEST
+    assert {name: (fls.folder / name).exists() for name in files} == {
+        n: kept for n, (_, kept) in files.items()
+    }
+
+
+# Loaded by every Python process of the run (PYTHONPATH): in the process of the ``ansible.builtin.stat``
+# the lab adapter runs just before it writes, another writer changes the license first.
+RACE_HOOK = """
+import os
+
+with open("/proc/self/cmdline", "rb") as _cmdline:
+    if b"AnsiballZ_stat.py" in _cmdline.read():
+        with open(os.environ["RACE_LICENSE"], "ab") as _license:
+            _license.write(b"# changed by another writer\\n")
+"""
+
+
+def test_a_license_changed_since_the_read_is_not_replaced(fls, backoffice_sim, tmp_path):
+    hook = tmp_path / "race-hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(RACE_HOOK)
+    command = role_command(fls, backoffice_sim)
+    command["env"].update(PYTHONPATH=str(hook), RACE_LICENSE=str(fls.license))
+
+    raced = subprocess.run(**command, capture_output=True, timeout=300)
+
+    output = raced.stdout + raced.stderr
+    assert raced.returncode != 0, output
+    changed = PREVIOUS + b"# changed by another writer\n"
+    assert fls.license.read_bytes() == changed, output  # the other writer's file, not replaced
+    assert sorted(p.name for p in fls.folder.iterdir()) == [fls.license.name]  # no backup, no temp file
+    line = summary_line(raced.stdout)
+    assert f"{SERIAL}.lic changed (sha256 " in line and "since the host was read" in line, line
+    assert "Nothing was written" in line, line

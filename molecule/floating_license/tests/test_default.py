@@ -250,10 +250,12 @@ def test_the_newest_license_is_installed_and_parses(host, serial):
 
 
 @pytest.mark.parametrize("serial", REFRESHED)
-def test_the_previous_license_is_kept_as_a_backup(serial):
+def test_the_previous_license_is_kept_as_a_backup(host, serial):
     backups = sorted(FOLDER.glob(f"{serial}.lic.*.bak"))
     assert len(backups) == 1, backups
     assert backups[0].read_bytes() == first_installed(serial)
+    backup = host.file(str(backups[0]))
+    assert (backup.user, backup.group, backup.mode) == ("root", "root", 0o660)  # as a license
 
 
 def test_the_license_server_reread_the_new_licenses():

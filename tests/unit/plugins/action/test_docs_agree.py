@@ -21,6 +21,7 @@ SECRETS = {
     "remote_service_info": set(),
     "license_share": {"accounts.password"},
     "floating_license": set(),  # a license is not a secret (its text is never shown whole, though)
+    "floating_license_info": set(),
 }
 
 

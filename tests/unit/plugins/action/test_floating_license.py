@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 from action_harness import FLS_VARS, load_state, modules, run
+from ansible_collections.printops.prismadirect.plugins.plugin_utils import _platform_lab_license, _run
+from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_lab_license import (
+    copy_temp_patterns,
+)
 
 REPO = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(REPO / "lab" / "backoffice"))
@@ -42,8 +46,20 @@ def folder_exists(args):
     return {"changed": args.get("state") != "directory"}
 
 
+def as_read(state):
+    """``ansible.builtin.stat``: each license file is as the reader found it in ``state``."""
+    sha = {f"{FOLDER}/{entry['name']}": entry["sha256"] for entry in state["licenses"]}
+    return lambda args: {"stat": {"exists": args["path"] in sha, "checksum": sha.get(args["path"])}}
+
+
 def install(args=None, state="fls_fresh", answers=None, **kw):
-    answers = {"ansible.builtin.file": folder_exists, **(answers or {})}
+    state = load_state(state) if isinstance(state, str) else state
+    answers = {
+        "ansible.builtin.file": folder_exists,
+        "ansible.builtin.find": {"files": []},  # no leftovers of killed writes
+        "ansible.builtin.stat": as_read(state),
+        **(answers or {}),
+    }
     return run("floating_license", {"content": NEW, "dest": "/licenses", **(args or {})}, state=state,
                task_vars=FLS_VARS, answers=answers, **kw)  # fmt: skip
 
@@ -51,13 +67,18 @@ def install(args=None, state="fls_fresh", answers=None, **kw):
 def test_first_run_backs_up_writes_atomically_and_rereads():
     result, calls = install(diff=True)
     assert result["changed"] is True and not result.get("failed"), result
-    assert modules(calls) == ["host_state", "file", "_transfer_data", "copy", "copy", "command"]
+    # the folder, leftovers of killed writes, the race check, the upload, the backup, the write, reread
+    expected = ["host_state", "file", "find", "stat", "_transfer_data", "copy", "copy", "command"]
+    assert modules(calls) == expected
     assert calls[1][1] == {"path": FOLDER, "state": "directory"}
-    upload = calls[2][1]
+    assert calls[3][1] == {"path": f"{FOLDER}/PDS-100001.lic", "get_checksum": True,
+                           "checksum_algorithm": "sha256"}  # fmt: skip
+    upload = calls[4][1]
     assert upload["data"] == NEW and upload["path"] == "/tmp/ansible-tmp-test/PDS-100001.lic"
-    backup, write = calls[3][1], calls[4][1]
+    backup, write = calls[5][1], calls[6][1]
     assert backup["src"] == f"{FOLDER}/PDS-100001.lic" and backup["remote_src"] is True
-    assert BACKUP.fullmatch(Path(backup["dest"]).name) and backup["mode"] == "preserve"
+    assert BACKUP.fullmatch(Path(backup["dest"]).name)
+    assert (backup["mode"], backup["owner"], backup["group"]) == ("0660", "root", "root")  # as licenses
     assert write == {
         "src": upload["path"],
         "dest": f"{FOLDER}/PDS-100001.lic",
@@ -67,7 +88,7 @@ def test_first_run_backs_up_writes_atomically_and_rereads():
         "owner": "root",
         "group": "root",
     }
-    assert calls[5][1] == {"argv": [LMUTIL, "lmreread", "-c", FOLDER]}
+    assert calls[7][1] == {"argv": [LMUTIL, "lmreread", "-c", FOLDER]}
     assert (result["serial"], result["expiry"], result["maintenance_end"]) == (
         "PDS-100001",
         "2030-12-31",
@@ -81,7 +102,7 @@ def test_first_run_backs_up_writes_atomically_and_rereads():
 
 def test_a_folder_made_here_is_the_administrators_only():
     _, calls = install(answers={"ansible.builtin.file": {"changed": True}})
-    assert modules(calls)[:3] == ["host_state", "file", "file"]
+    assert modules(calls)[:4] == ["host_state", "file", "file", "stat"]  # nothing left over in a new folder
     assert calls[2][1] == {"path": FOLDER, "owner": "root", "group": "root", "mode": "0750"}
 
 
@@ -112,7 +133,7 @@ def test_src_is_read_on_the_controller(tmp_path):
     result, calls = install(
         {"content": None, "src": "PDS-100001.lic"}, patch={"_find_needle": lambda d, n: str(src)}
     )
-    assert result["changed"] is True and calls[2][1]["data"] == NEW
+    assert result["changed"] is True and calls[4][1]["data"] == NEW
 
 
 def test_src_that_cannot_be_read_fails_before_any_host_call(tmp_path):
@@ -179,3 +200,66 @@ def test_a_failed_write_stops_before_the_reread_and_says_why():
     assert result["failed"] is True and "PDS-100001.lic differs" in result["msg"]
     assert "No space left on device" in result["msg"] and "command" not in modules(calls)
     assert modules(calls)[-1] == "copy"  # the backup failed: the license was not touched
+
+
+def test_leftovers_of_earlier_runs_are_removed_before_the_write():
+    started = _run.run_started()
+    left = [
+        {"path": f"{FOLDER}/tmpk2x_9q0a", "mtime": started - 60},
+        {"path": f"{FOLDER}/.ansible_tmpa1b2c3d4PDS-100001.lic", "mtime": started - 0.1},
+        {"path": f"{FOLDER}/tmpz7y6x5w4", "mtime": started + 0.1},  # made during this run: not ours
+    ]
+    result, calls = install(answers={"ansible.builtin.find": {"files": left}})
+    assert not result.get("failed"), result
+    assert modules(calls)[:5] == ["host_state", "file", "find", "file", "file"]
+    find = calls[2][1]
+    assert find["paths"] == FOLDER and find["patterns"] == copy_temp_patterns("PDS-100001.lic")
+    assert (find["use_regex"], find["hidden"]) == (True, True)
+    assert [calls[3][1], calls[4][1]] == [{"path": entry["path"], "state": "absent"} for entry in left[:2]]
+    assert modules(calls)[5] == "stat"
+
+
+def test_nothing_is_removed_when_the_runs_start_is_unknown(monkeypatch):
+    monkeypatch.setattr(_platform_lab_license, "run_started", lambda: None)
+    _, calls = install()
+    assert modules(calls)[:3] == ["host_state", "file", "stat"]
+
+
+@pytest.mark.parametrize(
+    ("name", "removed"),
+    [
+        ("tmpk2x_9q0a", True),  # tempfile.mkstemp: "tmp" + 8 of [a-z0-9_]
+        (".ansible_tmpa1b2c3d4PDS-100001.lic", True),  # the atomic move's fallback for this file
+        ("tmpK2X_9Q0A", False),
+        ("tmpk2x_9q0", False),
+        ("tmpk2x_9q0a.lic", False),
+        ("notes-tmpk2x_9q0a", False),
+        (".ansible_tmpa1b2c3d4PDS-100002.lic", False),
+    ],
+)
+def test_only_the_names_copy_makes_count_as_leftovers(name, removed):
+    patterns = copy_temp_patterns("PDS-100001.lic")
+    assert any(re.match(p, name) for p in patterns) is removed
+
+
+@pytest.mark.parametrize(
+    ("found", "says"),
+    [
+        ({"exists": True, "checksum": "f" * 64}, "PDS-100001.lic changed (sha256 "),
+        ({"exists": False}, "PDS-100001.lic was removed since the host was read"),
+    ],
+)
+def test_a_license_changed_since_the_read_is_not_replaced(found, says):
+    result, calls = install(answers={"ansible.builtin.stat": {"stat": found}})
+    assert result["failed"] is True and result["changed"] is False
+    assert says in result["msg"] and "Nothing was written" in result["msg"], result["msg"]
+    assert modules(calls) == ["host_state", "file", "find", "stat"]  # no upload, backup or write
+
+
+def test_a_license_that_appeared_since_the_read_is_not_replaced():
+    state = load_state("fls_fresh")
+    state["licenses"] = [e for e in state["licenses"] if e["name"] != "PDS-100001.lic"]
+    answers = {"ansible.builtin.stat": {"stat": {"exists": True, "checksum": "e" * 64}}}
+    result, calls = install(state=state, answers=answers)
+    assert result["failed"] is True and "PDS-100001.lic appeared since the host was read" in result["msg"]
+    assert "copy" not in modules(calls)

@@ -215,3 +215,40 @@ def test_a_failed_module_names_the_change_and_hides_the_passwords():
         "share licenses does not exist" in result["msg"] and "ansible.builtin.command failed" in result["msg"]
     )
     assert leaks(result, *SECRETS) == []
+
+
+def test_an_account_missing_on_the_fls_fails_after_the_read_before_any_change():
+    state = load_state("fls_fresh")
+    state["accounts"]["svc_ors_f2"] = {"exists": False, "id": None, "group": None, "groups": []}
+    state["warnings"] = ["cannot list the lab's Samba accounts: pdbedit failed"]
+    result, calls = share(state=state)
+    assert modules(calls) == ["host_state"]  # nothing applied: no setfacl with an unknown name
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("accounts: .\\svc_ors_f2 does not exist on this host")
+    assert "create the account first" in result["msg"] and "domain account" in result["msg"]
+    assert result["warnings"] == ["cannot list the lab's Samba accounts: pdbedit failed"]  # kept
+    assert leaks(result, *SECRETS) == []
+
+
+def test_warnings_of_the_plan_are_kept_when_a_change_fails():
+    state = with_folder_rule("Everyone", "other", "read", "other::r-x", False)
+    state["share"]["description"] = "old"
+    answers = {"community.general.ini_file": {"failed": True, "msg": "read-only file system"}}
+    result, _ = share(state=state, answers=answers)
+    assert result["failed"] is True and "read-only file system" in result["msg"]
+    assert any("everybody" in w for w in result["warnings"])
+
+
+def test_a_missing_folder_is_made_without_access_for_its_owning_group():
+    state = load_state("fls_fresh")
+    state["folder"].update(exists=False, owner=None, group=None, rules=[])
+    result, calls = share(state=state)
+    assert not result.get("failed"), result
+    # 0700: group::--- and, copied from it by the first default entry, default:group::--- (lab/README.md)
+    assert calls[1][1] == {
+        "path": FOLDER,
+        "state": "directory",
+        "owner": "root",
+        "group": "root",
+        "mode": "0700",
+    }

@@ -26,7 +26,7 @@ import pytest
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import BackOfficeClient
-from ansible_collections.printops.prismadirect.plugins.plugin_utils import _license_cache
+from ansible_collections.printops.prismadirect.plugins.plugin_utils import _run
 
 if TYPE_CHECKING:
     from conftest import Pki
@@ -169,7 +169,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def run_id(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The simulated ansible-playbook run: change `run_id[0]` to start a new run."""
     current = ["run-1"]
-    monkeypatch.setattr(_license_cache, "current_run_id", lambda: current[0])
+    monkeypatch.setattr(_run, "current_run_id", lambda: current[0])
     return current
 
 
@@ -461,7 +461,7 @@ def test_loose_cache_directory_mode_is_fixed(
 def _child(options: dict[str, Any], queue: Any) -> None:
     try:
         (item,) = run([SERIAL], **options)
-        queue.put(("ok", item["sha256"], _license_cache.current_run_id()))
+        queue.put(("ok", item["sha256"], _run.current_run_id()))
     except BaseException as exc:  # report anything to the parent
         queue.put(("error", repr(exc), ""))
 
@@ -478,16 +478,22 @@ def test_forked_workers_share_one_request_per_run(office: BackOffice, options: d
     for worker in workers:
         worker.join(timeout=30)
     assert all(answer[0] == "ok" for answer in answers), answers
-    assert {answer[2] for answer in answers} == {_license_cache.current_run_id()}
+    assert {answer[2] for answer in answers} == {_run.current_run_id()}
     assert len(office.requests) == 1
 
 
 def test_current_run_id_has_pid_and_start_time() -> None:
-    run_id = _license_cache.current_run_id()
+    run_id = _run.current_run_id()
     pid, _, started = run_id.partition("@")
     assert int(pid) == os.getpid()
     if Path(f"/proc/{os.getpid()}/stat").exists():
         assert started.isdigit()
+
+
+def test_run_started_is_this_process_start() -> None:
+    started = _run.run_started()
+    if Path("/proc/stat").exists():
+        assert started is not None and time.time() - 3600 < started <= time.time()
 
 
 # --------------------------------------------------------------------------------------------------

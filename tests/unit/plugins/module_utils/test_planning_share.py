@@ -397,7 +397,8 @@ PLAN_CASES = [
      []),
     ("same name, other id", {}, host_state(rules=[ADMIN_FULL, {**P1, "id": "uid:2001"}, P2]), ["acl.ensure"]),
     ("names when ids unknown", CORP,
-     host_state(rules=[ADMIN_FULL, rule("CORP\\svc_a", None)], accounts={}, users=None,
+     host_state(rules=[ADMIN_FULL, rule("CORP\\svc_a", None)], users=None,
+                accounts={"CORP\\svc_a": {"exists": True, "id": None}},
                 share_access=[share_rule("CORP\\svc_a", None), S_ROOT]), []),
 ]  # fmt: skip
 
@@ -589,13 +590,35 @@ def test_passwords_are_not_used_where_the_host_keeps_none():
     assert "share_passwords" not in plan.diff["before"]
 
 
-def test_account_not_on_the_host_is_granted_by_name_with_a_warning():
+@pytest.mark.parametrize("missing", [["svc_ors_p2"], ["svc_ors_p1", "svc_ors_p2"]])
+def test_accounts_not_on_the_host_fail_the_plan_naming_each_and_the_fix(missing):
     state = host_state(rules=[ADMIN_FULL, P1])
+    for name in missing:
+        state["accounts"][name] = {"exists": False, "id": None}
+    with pytest.raises(ValidationError) as caught:
+        plan_for(args(), state)
+    assert caught.value.option == "accounts"
+    message = caught.value.message
+    named = ", ".join(f".\\{name}" for name in missing)
+    assert message.startswith(f"{named} {'does' if len(missing) == 1 else 'do'} not exist on this host")
+    assert "create the account first" in message and "check the name" in message
+    assert "domain account the FLS knows" in message and message.endswith("Nothing was changed")
+
+
+def test_an_account_the_reader_did_not_report_counts_as_missing():
+    state = host_state()
     del state["accounts"]["svc_ors_p2"]
-    plan = plan_for(args(), state)
-    (acl,) = plan.changes  # the share entry svc_ors_p2 matches by name
-    assert acl.args["grant"][0]["identity"] == ".\\svc_ors_p2" and acl.args["grant"][0]["id"] is None
-    assert any("svc_ors_p2 was not found on this host" in w for w in plan.warnings)
+    with pytest.raises(ValidationError, match=r"^accounts: \.\\svc_ors_p2 does not exist on this host"):
+        plan_for(args(), state)
+
+
+def test_an_administrators_rule_for_the_folder_only_says_so():
+    (acl,) = plan_for(args(), host_state(rules=[rule("root", "uid:0", "full", inherit_files=False,
+                                                     inherit_folders=False), P1, P2])).changes  # fmt: skip
+    assert acl.reason == (
+        "the administrators' rule 'allow root full' covers the folder only: it is replaced by full control "
+        "inherited by its files and subfolders"
+    )
 
 
 @pytest.mark.parametrize("account_id", ["uid:0", "S-1-5-32-544", "S-1-1-0"])
