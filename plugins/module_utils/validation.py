@@ -296,34 +296,41 @@ def parse_backoffice_url(value: object, option: str = "backoffice_url") -> str:
         raise ValidationError(option, text) from None
 
 
-def parse_organization_id(value: object, option: str = "organization_id") -> str:
-    """The Service organization ID: the back-office client's rule (it is the HTTP Basic user), <= 256."""
-    expected = "give the Service organization ID exactly as the vendor issued it"
+def _vendor_value(value: object, option: str, expected: str, check, problem: str) -> str:
+    """A value the vendor issued, checked with the back-office client's own rule ``check``.
+
+    ``problem`` may name the value with ``{text}``; secrets must not (they are never echoed).
+    """
     text = _require_text(value, option, expected)
     try:
-        validate_organization_id(text)
+        check(text)
     except BackOfficeError:
-        raise ValidationError(
-            option, f"{quoted(text)} must not contain ':', control characters or only blanks: {expected}"
-        ) from None
+        raise ValidationError(option, f"{problem.format(text=quoted(text))}: {expected}") from None
     if len(text) > MAX_SECRET_LENGTH:
         raise ValidationError(option, f"is longer than {MAX_SECRET_LENGTH} characters: {expected}")
     return text
+
+
+def parse_organization_id(value: object, option: str = "organization_id") -> str:
+    """The Service organization ID: the back-office client's rule (it is the HTTP Basic user), <= 256."""
+    return _vendor_value(
+        value,
+        option,
+        "give the Service organization ID exactly as the vendor issued it",
+        validate_organization_id,
+        "{text} must not contain ':', control characters or only blanks",
+    )
 
 
 def parse_verification_code(value: object, option: str = "verification_code") -> str:
     """The Verification code: the back-office client's rule, <= 256 characters, never echoed."""
-    expected = "give the Verification code exactly as the vendor issued it (keep it in Ansible Vault)"
-    text = _require_text(value, option, expected)
-    try:
-        validate_verification_code(text)
-    except BackOfficeError:
-        raise ValidationError(
-            option, f"contains control characters (a stray newline from a file?): {expected}"
-        ) from None
-    if len(text) > MAX_SECRET_LENGTH:
-        raise ValidationError(option, f"is longer than {MAX_SECRET_LENGTH} characters: {expected}")
-    return text
+    return _vendor_value(
+        value,
+        option,
+        "give the Verification code exactly as the vendor issued it (keep it in Ansible Vault)",
+        validate_verification_code,
+        "contains control characters (a stray newline from a file?)",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
