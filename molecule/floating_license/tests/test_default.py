@@ -24,15 +24,16 @@ import sys
 import uuid
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # molecule/
+from lab_playbook import ansible_env, ansible_playbook, task_results
 
 SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[1]
 LAB_HOME = Path(os.environ.get("PRINTOPS_LAB_HOME", "/srv/printops-lab"))
 SMB_PORT = os.environ.get("PRINTOPS_LAB_SMB_PORT", "1445")
-VAULT_PASSWORD_FILE = REPO / "inventories" / "lab" / "vault-password.lab-only"
 LAB_LICENSES = REPO / "lab" / "licenses"
 FLS = "fls1"
 SHARE = f"//127.0.0.1/{FLS}-licenses"  # \\fls1\licenses: one smbd serves every lab host
@@ -48,17 +49,6 @@ testinfra_hosts = [f"ansible://{FLS}"]
 
 # --------------------------------------------------------------------------------------------------
 # Helpers
-
-
-def ansible_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "ANSIBLE_VAULT_PASSWORD_FILE": str(VAULT_PASSWORD_FILE),
-        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-        "ANSIBLE_NOCOLOR": "1",
-    }
 
 
 @cache
@@ -90,42 +80,6 @@ def smbclient(user: str, password: str, *commands: str) -> subprocess.CompletedP
         text=True,
         timeout=60,
     )
-
-
-def ansible_playbook(playbook: Path, *args: str) -> dict[str, Any]:
-    """Run a playbook against the lab inventory; the ``ansible.posix.json`` report."""
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "inventories/lab/hosts.yml",
-            *args,
-            str(playbook),
-        ],
-        cwd=REPO,
-        env=ansible_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    try:
-        report = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(
-            f"ansible-playbook {playbook.name} gave no JSON report (exit {proc.returncode}):\n{proc.stderr}"
-        )
-    report["returncode"] = proc.returncode
-    report["stderr"] = proc.stderr
-    return report
-
-
-def task_results(report: dict[str, Any], task_name: str) -> dict[str, dict[str, Any]]:
-    """``{host: result}`` of the task named ``task_name`` (a role's tasks are ``role : name``)."""
-    for play in report["plays"]:
-        for task in play["tasks"]:
-            if task["task"]["name"].rpartition(" : ")[2] == task_name:
-                return task["hosts"]
-    raise AssertionError(f"no task {task_name!r} in the report")
 
 
 def sha256(data: bytes) -> str:

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import pytest
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # molecule/
+from lab_playbook import ansible_playbook, task_results
 
 SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[1]
 LAB_HOME = Path(os.environ.get("PRINTOPS_LAB_HOME", "/srv/printops-lab"))
-VAULT_PASSWORD_FILE = REPO / "inventories" / "lab" / "vault-password.lab-only"
 ORGANIZATION_ID = "PRS-LAB-ORG"  # inventories/lab/group_vars/all/backoffice.yml
 REMOTE_ASSISTANCE = {"prisma1": True, "prisma2": False}  # converge.yml
 LICENSE_FOLDER = {"prisma1": "fls1", "prisma2": "fls1"}  # prismadirect_fls_host, converge.yml
@@ -37,42 +35,6 @@ testinfra_hosts = ["ansible://prismadirect"]
 
 # --------------------------------------------------------------------------------------------------
 # Helpers
-
-
-def ansible_playbook(playbook: Path, *args: str, extra_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run a playbook against the lab inventory; the ``ansible.posix.json`` report."""
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "ANSIBLE_VAULT_PASSWORD_FILE": str(VAULT_PASSWORD_FILE),
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-        "ANSIBLE_NOCOLOR": "1",
-    }
-    argv = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "inventories/lab/hosts.yml"]
-    if extra_vars:
-        argv += ["-e", json.dumps(extra_vars)]
-    proc = subprocess.run(
-        [*argv, *args, str(playbook)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
-    )
-    try:
-        report = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(
-            f"ansible-playbook {playbook.name} gave no JSON report (exit {proc.returncode}):\n"
-            f"{proc.stdout}{proc.stderr}"
-        )
-    report["returncode"] = proc.returncode
-    report["stderr"] = proc.stderr
-    return report
-
-
-def task_results(report: dict[str, Any], task_name: str) -> dict[str, dict[str, Any]]:
-    """``{host: result}`` of the task named ``task_name`` (a role's tasks are ``role : name``)."""
-    for play in report["plays"]:
-        for task in play["tasks"]:
-            if task["task"]["name"].rpartition(" : ")[2] == task_name:
-                return task["hosts"]
-    raise AssertionError(f"no task {task_name!r} in the report")
 
 
 def hostname(host) -> str:
