@@ -28,6 +28,8 @@ from ansible.plugins.loader import lookup_loader
 from ansible_collections.printops.prismadirect.plugins.module_utils.backoffice import BackOfficeClient
 from ansible_collections.printops.prismadirect.plugins.plugin_utils import _run
 
+from ..module_utils.backoffice_samples import license_text, payload
+
 if TYPE_CHECKING:
     from conftest import Pki
 
@@ -53,30 +55,6 @@ ITEM_KEYS = {
     "not_modified",
     "source",
 }
-
-
-def license_text(serial: str, users: int = 25) -> str:
-    tail = 'VENDOR_STRING="MAINTENANCE=2027-12-31" SIGN="0000 1111"'
-    return (
-        "SERVER this_host 025044000001 27000\nVENDOR prismad PORT=27010\n"
-        f"FEATURE PRISMAdirect prismad 2026.1 31-dec-2027 1 SN={serial} ISSUED=01-nov-2026 \\\n    {tail}\n"
-        f"FEATURE PD_USERS prismad 2026.1 31-dec-2027 {users} SN={serial} ISSUED=01-nov-2026 \\\n    {tail}\n"
-    )
-
-
-def payload(serial: str, users: int = 25) -> dict[str, Any]:
-    content = license_text(serial, users)
-    return {
-        "serial": serial,
-        "issued": "2026-11-01",
-        "license_expiry": "2027-12-31",
-        "maintenance_end": "2027-12-31",
-        "features": [{"name": "PD_USERS", "version": "2026.1", "count": users, "expiry": "2027-12-31"}],
-        "users": users,
-        "file_name": f"{serial}.lic",
-        "sha256": hashlib.sha256(content.encode()).hexdigest(),
-        "content": content,
-    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -364,7 +342,7 @@ def test_new_run_makes_a_conditional_request(
     run([SERIAL], **options)  # same run again: no request
     assert len(office.requests) == 2
 
-    office.licenses[SERIAL] = payload(SERIAL, users=50)
+    office.licenses[SERIAL] = payload(SERIAL, content=license_text(SERIAL, users=50), users=50)
     run_id[0] = "run-3"
     (third,) = run([SERIAL], **options)
     assert (third["source"], third["not_modified"], third["users"]) == ("backoffice", False, 50)
