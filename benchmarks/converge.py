@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from figures import print_table  # beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 LAB_CTL = REPO / "lab" / "ctl.py"
@@ -297,15 +298,6 @@ class Bench:
             with contextlib.suppress(KeyError):
                 grp.getgrnam(name)
                 subprocess.run(["groupdel", name], capture_output=True, check=False)
-
-
-def print_table(rows: list[dict[str, str]]) -> None:
-    columns = list(rows[0])
-    widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in columns}
-    print("  ".join(column.ljust(widths[column]) for column in columns))
-    print("  ".join("-" * widths[column] for column in columns))
-    for row in rows:
-        print("  ".join(row[column].ljust(widths[column]) for column in columns))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from figures import print_table  # beside this script
+
 REPO = Path(__file__).resolve().parents[1]
 CTL = REPO / "lab" / "backoffice" / "ctl.py"
 MAKE_LICENSE = REPO / "lab" / "backoffice" / "make_license.py"
@@ -223,15 +225,6 @@ def run_playbook(
         stats=sim.stats(),
         summary=json.loads(summary_file.read_text()),
     )
-
-
-def print_table(rows: list[dict[str, str]]) -> None:
-    columns = list(rows[0])
-    widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in columns}
-    print("  ".join(column.ljust(widths[column]) for column in columns))
-    print("  ".join("-" * widths[column] for column in columns))
-    for row in rows:
-        print("  ".join(row[column].ljust(widths[column]) for column in columns))
 
 
 def benchmark(workdir: Path, serial_count: int, hosts: int, forks: int) -> list[RunFigures]:
