@@ -162,14 +162,16 @@ def find_account(state: Mapping[str, Any], account: Account) -> Mapping[str, Any
 def settings_write(state: Mapping[str, Any], patch: Patch, reason: str) -> Change:
     """The ``settings.write`` change for ``patch``.
 
-    ``path`` is where the reader found the store; ``group`` the ORS account's group (the store must be
-    readable by it). ``None`` for either means the adapter's default.
+    ``path`` is where the reader found the store; ``group`` the ORS account's group and ``account`` the
+    account the service runs as (the store must be readable by it: the lab gives the group read, Windows
+    the account). ``None`` for any means the adapter's default.
     """
     section = state.get("settings")
     path = section.get("path") if isinstance(section, Mapping) else None
     args = {
         "path": path,
         "group": ors_group(state),
+        "account": service_entry(state).get("account") or None,
         "set": dict(patch.set),
         "secrets": dict(patch.secrets),
     }
@@ -182,10 +184,13 @@ STORE_OWNER, STORE_MODE = "root", "0640"
 def store_protection_drift(state: Mapping[str, Any]) -> str | None:
     """Why the settings store is not protected as it must be (owner root, group = the ORS account's
     group, mode 0640), or ``None``. Only what the reader reports is compared: a platform that protects
-    the store another way leaves these fields out."""
+    the store another way leaves these fields out, and may give its own verdict as ``protection`` (Windows:
+    why the store's ACL is not exactly Administrators and SYSTEM full, the ORS account read)."""
     section = state.get("settings")
     if not isinstance(section, Mapping) or not section.get("exists"):
         return None
+    if "protection" in section:
+        return str(section["protection"]) if section["protection"] else None
     want = {"owner": STORE_OWNER, "group": ors_group(state), "mode": STORE_MODE}
     wrong = [
         f"{key} is {section[key]}, not {value}"

@@ -15,7 +15,8 @@ description:
     C(license_share), C(floating_license), C(floating_license_info)) in step 2 ("Read") of every run.
     Playbooks normally do not call it.
   - This is the B(lab platform) reader, a Python module run on a Linux stand-in host. On Windows the
-    same name is served by a PowerShell reader that returns the same JSON shape.
+    reader is P(printops.prismadirect.win_host_state#module), whose raw answer the Windows adapter
+    turns into the same host state.
   - Read-only. Returns the host state of C(docs/internals.md) for the sections asked for; sections not
     asked for are left out of the result.
   - Secrets never leave the host. Each secret of the settings store (C(general.verification_code),

@@ -5,7 +5,7 @@
 An adapter is the only code that knows the platform (DESIGN §2, §3). It reads the host state in one
 round trip, applies one planned ``Change`` with the platform's standard modules, and makes the
 back-office connection test as the ORS account. Adapters: ``_platform_lab.LabPlatform`` (Linux
-stand-ins) and, with issue 5, ``_platform_windows.WindowsPlatform`` (same interface).
+stand-ins) and ``_platform_windows.WindowsPlatform`` (Windows hosts, same interface).
 """
 
 from __future__ import annotations
@@ -60,11 +60,11 @@ def platform_for(action: Any, hide: Any) -> Platform:
     secret derived from an option, such as a password hash).
     """
     if getattr(action._connection._shell, "SHELL_FAMILY", None) == "powershell":
-        # Issue 5: return _platform_windows.WindowsPlatform(action, hide)
-        raise PlatformError(
-            "this host is reached with a PowerShell shell (Windows): the Windows adapter arrives with "
-            "issue 5; until then these modules run on the lab platform (Linux hosts) only"
+        from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_windows import (
+            WindowsPlatform,
         )
+
+        return WindowsPlatform(action, hide)
     from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_lab import LabPlatform
 
     return LabPlatform(action, hide)

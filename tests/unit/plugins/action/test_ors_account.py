@@ -176,9 +176,13 @@ def test_sub_modules_keep_the_no_log_they_were_given(asked, expected):
     assert module_args["_ansible_no_log"] is expected
 
 
-def test_windows_hosts_wait_for_their_adapter():
+def test_windows_hosts_get_the_windows_adapter():
+    """A PowerShell shell picks the Windows adapter (tests/unit/plugins/action/test_windows_replay.py)."""
     result, calls = run("ors_account", P1, shell="powershell")
-    assert result["failed"] is True and "issue 5" in result["msg"] and calls == []
+    assert calls[0][0] == "printops.prismadirect.win_host_state" and calls[0][1]["accounts"] == [
+        {"name": ".\\svc_ors_p1"}
+    ]
+    assert result["failed"] is True and "unexpected result: platform is None, not 'windows'" in result["msg"]
 
 
 # ---------------------------------------------------------------------------------------------------

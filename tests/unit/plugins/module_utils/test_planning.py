@@ -434,6 +434,7 @@ def test_settings_write_arguments():
         "path": SETTINGS_PATH,
         "group": "svc_ors",
         "set": {"general.enabled": False},
+        "account": "svc_ors",
         "secrets": {},
     }
     assert change.reason == "general.enabled differ"
