@@ -30,18 +30,9 @@ a run fails or the benchmark is interrupted. Figures depend on the machine; noth
 from __future__ import annotations
 
 import argparse
-import contextlib
-import grp
-import hashlib
 import json
-import os
-import pwd
 import re
 import secrets
-import shlex
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,19 +40,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from figures import print_table  # beside this script
-
-REPO = Path(__file__).resolve().parents[1]
-LAB_CTL = REPO / "lab" / "ctl.py"
-BACKOFFICE_CTL = REPO / "lab" / "backoffice" / "ctl.py"
-LAB_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "lab.yml"
-ORGANIZATION = "BENCH-ORG"
-_NOT_INHERITED = re.compile(
-    r"ANSIBLE_.*|PRISMADIRECT_.*|PRINTOPS_LAB_.*|(https?|no|all)_proxy", re.IGNORECASE
+from benchlab import (  # beside this script
+    REPO,
+    RoundTrips,
+    Simulator,
+    ThrowawayLab,
+    lab_fleet_sizes,
+    run_benchmark,
+    run_playbook,
+    spread,
+    write_private,
 )
+
+LAB_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "lab.yml"
 # -vvv lines of the connection plugin: one per command run on the target and per file sent to it.
 _CONNECTION_OP_RE = re.compile(r"^<([^>]+)> (EXEC|PUT|FETCH) ", re.MULTILINE)
-_RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)", re.MULTILINE)
 
 PLAYBOOK = """\
 - name: Benchmark the remote_service role
@@ -71,12 +64,13 @@ PLAYBOOK = """\
     - role: printops.prismadirect.remote_service
 """
 
-INTERPRETER = """\
-#!/bin/sh
-# {host}: count one module execution, then run the real interpreter
-echo >>{counter}
-exec {python} "$@"
-"""
+LEGEND = (
+    "wall s: ansible-playbook start to exit. changed hosts: hosts whose recap says changed > 0.\n"
+    "round trips/host: module executions on each host (one interpreter start each: a custom\n"
+    "module's reader, a standard module applying a change, the connection probe); mean (min-max).\n"
+    "connection ops/host: commands run on and files sent to each host by the connection plugin\n"
+    "(EXEC/PUT/FETCH at -vvv, counted in an extra, untimed no-change run); mean (min-max)."
+)
 
 
 @dataclass
@@ -100,28 +94,6 @@ class Run:
         }
 
 
-def spread(per_host: dict[str, int]) -> str:
-    """``mean (min-max)`` of per-host counts."""
-    values = list(per_host.values())
-    if not values:
-        return "-"
-    low, high = min(values), max(values)
-    mean = f"{sum(values) / len(values):.1f}"
-    return mean if low == high else f"{mean} ({low}-{high})"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def write_private(path: Path, text: str) -> Path:
-    path.touch(mode=0o600)
-    path.write_text(text)
-    return path
-
-
 class Bench:
     """The benchmark's lab, simulator and files, in one temporary folder."""
 
@@ -129,52 +101,29 @@ class Bench:
         self.workdir = workdir
         self.sizes = sizes
         self.forks = forks
-        self.group = f"pcb{secrets.token_hex(3)}"
-        self.home = workdir / "lab"
-        self.port = free_port()
-        self.backoffice = workdir / "backoffice"
-        self.code = secrets.token_urlsafe(24)
-        self.counters = workdir / "counters"
+        self.lab = ThrowawayLab(workdir / "lab", prefix="pcb")
+        self.sim = Simulator(workdir / "backoffice", REPO / "lab" / "licenses" / "backoffice")
+        self.trips = RoundTrips(workdir)
         self.fleets: dict[int, list[str]] = {
             size: [f"b{size}p{number:03d}" for number in range(1, size + 1)] for size in sizes
         }
 
     @property
-    def lab_env(self) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if not _NOT_INHERITED.fullmatch(key)}
-        env.update(
-            PRINTOPS_LAB_HOME=str(self.home),
-            PRINTOPS_LAB_GROUP=self.group,
-            PRINTOPS_LAB_SMB_PORT=str(self.port),
-        )
-        return env
-
-    def account(self, host: str) -> str:
-        return f"{self.group}{host}"
+    def hosts(self) -> list[str]:
+        return [host for fleet in self.fleets.values() for host in fleet]
 
     # --- setting up ---------------------------------------------------------------------------------
 
     def setup(self) -> None:
         self.workdir.chmod(0o755)  # the ORS accounts traverse it to their settings documents
-        self.counters.mkdir()
-        interpreters = self.workdir / "interpreters"
-        interpreters.mkdir()
-        self._start_backoffice()
-        hosts: dict[str, dict[str, str]] = {}
-        for host in (h for fleet in self.fleets.values() for h in fleet):
-            wrapper = interpreters / host
-            wrapper.write_text(
-                INTERPRETER.format(
-                    host=host,
-                    counter=shlex.quote(str(self.counters / host)),
-                    python=shlex.quote(sys.executable),
-                )
-            )
-            wrapper.chmod(0o755)
-            hosts[host] = {
-                "remote_service_ors_account": self.account(host),
-                "ansible_python_interpreter": str(wrapper),
+        self.sim.start()
+        hosts = {
+            host: {
+                "remote_service_ors_account": self.lab.account(host),
+                "ansible_python_interpreter": self.trips.interpreter(host),
             }
+            for host in self.hosts
+        }
         lab_vars = yaml.safe_load(LAB_VARS.read_text())
         inventory = {
             "all": {
@@ -186,53 +135,17 @@ class Bench:
                         }
                     }
                 },
-                "vars": {
-                    **lab_vars,
-                    "ansible_connection": "local",
-                    "prismadirect_backoffice_url": (self.backoffice / "url").read_text().strip(),
-                    "prismadirect_backoffice_ca_path": str(self.backoffice / "ca.pem"),
-                    "prismadirect_organization_id": ORGANIZATION,
-                },
+                "vars": {**lab_vars, "ansible_connection": "local", **self.sim.connection_vars()},
             }
         }
         write_private(self.workdir / "inventory.yml", yaml.safe_dump(inventory, sort_keys=False))
         secrets_vars = {
-            "prismadirect_verification_code": self.code,
+            "prismadirect_verification_code": self.sim.verification_code,
             "remote_service_ors_password": secrets.token_urlsafe(18),
         }
         write_private(self.workdir / "secrets.json", json.dumps(secrets_vars))
         write_private(self.workdir / "playbook.yml", PLAYBOOK)
-        self._lab("up", "--inventory", str(self.workdir / "inventory.yml"))
-
-    def _start_backoffice(self) -> None:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                str(BACKOFFICE_CTL),
-                "start",
-                *("--state-dir", str(self.backoffice), "--port", "0"),
-                *("--licenses", str(REPO / "lab" / "licenses" / "backoffice")),
-                *("--organization", ORGANIZATION),
-                "--verification-code-sha256",
-                hashlib.sha256(self.code.encode()).hexdigest(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"the back-office simulator did not start:\n{proc.stdout}{proc.stderr}")
-
-    def _lab(self, action: str, *args: str, check: bool = True) -> None:
-        proc = subprocess.run(
-            [sys.executable, str(LAB_CTL), action, "--no-backoffice", *args],
-            capture_output=True,
-            text=True,
-            env=self.lab_env,
-            timeout=600,
-        )
-        if check and proc.returncode != 0:
-            raise RuntimeError(f"lab/ctl.py {action} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
+        self.lab.up(self.workdir / "inventory.yml")
 
     # --- running --------------------------------------------------------------------------------------
 
@@ -240,12 +153,10 @@ class Bench:
         """One run of the role on the fleet of ``size`` hosts. ``trace``: at -vvv, to count the
         connection operations per host from the connection plugin's lines (slower: not for timing)."""
         fleet = self.fleets[size]
-        for host in fleet:
-            (self.counters / host).unlink(missing_ok=True)
+        self.trips.reset(fleet)
         log = self.workdir / f"ansible-{size}-{name.replace(' ', '-')}.log"
-        env = dict(self.lab_env, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-        command = [
-            str(Path(sys.executable).with_name("ansible-playbook")),
+        env = dict(self.lab.env, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+        argv = [
             *("--inventory", str(self.workdir / "inventory.yml")),
             *("--extra-vars", f"@{self.workdir / 'secrets.json'}"),
             *("--extra-vars", f"bench_group=bench{size}"),
@@ -253,51 +164,27 @@ class Bench:
             *(["-vvv"] if trace else []),
             str(self.workdir / "playbook.yml"),
         ]
-        with log.open("w") as out:
-            started = time.perf_counter()
-            proc = subprocess.run(
-                command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO, check=False
-            )
-            wall = time.perf_counter() - started
-        text = log.read_text()
-        if proc.returncode != 0:
-            tail = "\n".join(text.splitlines()[-40:])
-            raise RuntimeError(f"ansible-playbook ({size} hosts, {name}) exited {proc.returncode}:\n{tail}")
-        recap = {m[1]: int(m[3]) for m in _RECAP_RE.finditer(text)}
+        try:
+            run = run_playbook(argv, env=env, log=log)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{size} hosts, {name}: {exc}") from None
+        recap = run.recap()
         if set(recap) != set(fleet):
             raise RuntimeError(f"the recap of {log} does not list the {size} hosts")
-        trips = {}
-        for host in fleet:
-            counter = self.counters / host
-            trips[host] = len(counter.read_text().splitlines()) if counter.exists() else 0
         ops = None
         if trace:
             ops = dict.fromkeys(fleet, 0)
-            for match in _CONNECTION_OP_RE.finditer(text):
+            for match in _CONNECTION_OP_RE.finditer(run.text):
                 if match[1] in ops:
                     ops[match[1]] += 1
-        return Run(size, name, wall, sum(1 for n in recap.values() if n), trips, ops)
+        changed = sum(1 for counts in recap.values() if counts[1])
+        return Run(size, name, run.wall, changed, self.trips.counts(fleet), ops)
 
     # --- cleaning up ----------------------------------------------------------------------------------
 
     def teardown(self) -> None:
-        with contextlib.suppress(Exception):
-            self._lab("down", check=False)
-        subprocess.run(
-            [sys.executable, str(BACKOFFICE_CTL), "stop", "--state-dir", str(self.backoffice)],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        # Belt and braces: whatever down left (it should leave nothing).
-        for host in (h for fleet in self.fleets.values() for h in fleet):
-            with contextlib.suppress(KeyError):
-                pwd.getpwnam(self.account(host))
-                subprocess.run(["userdel", self.account(host)], capture_output=True, check=False)
-        for name in (f"{self.group}-logon", self.group):
-            with contextlib.suppress(KeyError):
-                grp.getgrnam(name)
-                subprocess.run(["groupdel", name], capture_output=True, check=False)
+        self.lab.teardown(self.lab.account(host) for host in self.hosts)
+        self.sim.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,22 +193,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forks", type=int, default=20, help="ansible-playbook forks (default %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, inventory)")
     args = parser.parse_args(argv)
-    try:
-        sizes = [int(size) for size in args.hosts.split(",") if size.strip()]
-    except ValueError:
-        parser.error("--hosts takes numbers separated by commas, e.g. 10,50")
-    if not sizes or min(sizes) < 1 or len(set(sizes)) != len(sizes) or args.forks < 1:
-        parser.error("--hosts needs distinct sizes of 1 or more; --forks 1 or more")
-    if os.geteuid() != 0:
-        parser.error("run as root: the lab makes users and groups and starts smbd and supervisord")
+    sizes = lab_fleet_sizes(parser, args.hosts)
+    if args.forks < 1:
+        parser.error("--forks must be 1 or more")
 
     workdir = Path(tempfile.mkdtemp(prefix="pcb-", dir="/tmp"))  # short: supervisord's socket path
     bench = Bench(workdir, sizes, args.forks)
-    runs: list[Run] = []
-    try:
+
+    def work() -> list[dict[str, str]]:
+        runs: list[Run] = []
         print(
             f"remote_service converge benchmark: fleets of {', '.join(map(str, sizes))} lab hosts "
-            f"(forks {args.forks}), lab home {bench.home}",
+            f"(forks {args.forks}), lab home {bench.lab.home}",
             flush=True,
         )
         started = time.perf_counter()
@@ -333,29 +216,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {size} hosts, {name}: {runs[-1].wall:.1f} s", flush=True)
             traced = bench.converge(size, "no-change, -vvv", trace=True)
             runs[-1].connection_ops = traced.connection_ops
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        bench.teardown()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print()
-    print_table([run.row() for run in runs])
-    print()
-    print(
-        "wall s: ansible-playbook start to exit. changed hosts: hosts whose recap says changed > 0.\n"
-        "round trips/host: module executions on each host (one interpreter start each: a custom\n"
-        "module's reader, a standard module applying a change, the connection probe); mean (min-max).\n"
-        "connection ops/host: commands run on and files sent to each host by the connection plugin\n"
-        "(EXEC/PUT/FETCH at -vvv, counted in an extra, untimed no-change run); mean (min-max)."
-    )
-    return 0
+        return [run.row() for run in runs]
+
+    return run_benchmark(workdir, args.keep, work, bench.teardown, LEGEND)
 
 
 if __name__ == "__main__":

@@ -28,30 +28,23 @@ the benchmark is interrupted. Figures depend on the machine; nothing asserts the
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.util
 import json
-import os
-import re
-import secrets
-import shutil
-import ssl
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from figures import print_table  # beside this script
-
-REPO = Path(__file__).resolve().parents[1]
-CTL = REPO / "lab" / "backoffice" / "ctl.py"
-MAKE_LICENSE = REPO / "lab" / "backoffice" / "make_license.py"
-ORGANIZATION = "BENCH-ORG"
-_NOT_INHERITED = re.compile(r"ANSIBLE_.*|PRISMADIRECT_.*|(https?|no|all)_proxy", re.IGNORECASE)
+from benchlab import (  # beside this script
+    ANSIBLE_PLAYBOOK,
+    REPO,
+    Simulator,
+    clean_env,
+    load_make_license,
+    run_benchmark,
+    run_playbook,
+    write_private,
+)
 
 PLAYBOOK = """\
 - name: Benchmark the latest_license lookup
@@ -78,6 +71,13 @@ PLAYBOOK = """\
         mode: "0600"
       run_once: true
 """
+
+LEGEND = (
+    "req/serial: license requests the simulator received / serials; max/serial: most requests for one\n"
+    "serial. items (ok) and not_modified: summed over the hosts. CPU s: user + system time of\n"
+    "ansible-playbook and its workers. peak RSS: largest max RSS of any single process of the run\n"
+    "(controller or one forked worker), from os.wait4 rusage (getrusage(RUSAGE_CHILDREN) for this run)."
+)
 
 
 @dataclass
@@ -116,110 +116,35 @@ class RunFigures:
         }
 
 
-def load_make_license():
-    spec = importlib.util.spec_from_file_location("lab_make_license", MAKE_LICENSE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses need the module registered
-    spec.loader.exec_module(module)
-    return module
-
-
-class Simulator:
-    """The benchmark's own simulator, started and stopped with lab/backoffice/ctl.py."""
-
-    def __init__(self, state_dir: Path, licenses: Path, verification_code: str) -> None:
-        self.state_dir = state_dir
-        self.licenses = licenses
-        self.verification_code = verification_code
-        self.url = ""
-
-    def start(self) -> None:
-        self._ctl(
-            "start",
-            "--port",
-            "0",
-            "--licenses",
-            str(self.licenses),
-            "--organization",
-            ORGANIZATION,
-            "--verification-code-sha256",
-            hashlib.sha256(self.verification_code.encode()).hexdigest(),
-        )
-        self.url = (self.state_dir / "url").read_text().strip()
-
-    def stop(self) -> None:
-        self._ctl("stop", check=False)
-
-    def _ctl(self, action: str, *args: str, check: bool = True) -> None:
-        proc = subprocess.run(
-            [sys.executable, str(CTL), action, "--state-dir", str(self.state_dir), *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if check and proc.returncode != 0:
-            raise RuntimeError(f"ctl.py {action} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
-
-    def _sim(self, path: str, method: str = "GET") -> Any:
-        context = ssl.create_default_context(cafile=str(self.state_dir / "ca.pem"))
-        request = urllib.request.Request(self.url + path, method=method)
-        with urllib.request.urlopen(request, context=context, timeout=30) as response:
-            return json.loads(response.read())
-
-    def reset(self) -> None:
-        self._sim("/_sim/reset", method="POST")
-
-    def stats(self) -> dict[str, Any]:
-        return self._sim("/_sim/stats")
-
-
-def write_private(path: Path, text: str) -> Path:
-    path.touch(mode=0o600)
-    path.write_text(text)
-    return path
-
-
-def run_playbook(
+def measure(
     workdir: Path, name: str, *, lookups: int, serials: int, forks: int, sim: Simulator
 ) -> RunFigures:
     """One ``ansible-playbook`` run; the simulator's counters are reset first."""
     sim.reset()
     summary_file = workdir / "summary.json"  # named in vars.json
     summary_file.unlink(missing_ok=True)
-    log_file = workdir / f"ansible-{name.replace(' ', '-')}.log"
-    # a clean environment: no outside ANSIBLE_*, PRISMADIRECT_* or proxy settings
-    env = {key: value for key, value in os.environ.items() if not _NOT_INHERITED.fullmatch(key)}
-    env.update(
+    env = clean_env(
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
         ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_NOCOLOR="1",
         PRISMADIRECT_BACKOFFICE_CACHE_DIR=str(workdir / "cache"),
     )
-    command = [
-        str(Path(sys.executable).with_name("ansible-playbook")),
-        "--inventory",
-        str(workdir / "inventory.json"),
-        "--extra-vars",
-        f"@{workdir / 'vars.json'}",
-        "--forks",
-        str(forks),
+    argv = [
+        *("--inventory", str(workdir / "inventory.json")),
+        *("--extra-vars", f"@{workdir / 'vars.json'}"),
+        *("--forks", str(forks)),
         str(workdir / "playbook.yml"),
     ]
-    with log_file.open("w") as log:
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=workdir)
-        # wait4 (not proc.wait) to get the rusage of this child and the workers it reaped
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        tail = "\n".join(log_file.read_text().splitlines()[-30:])
-        raise RuntimeError(f"ansible-playbook ({name} run) exited {proc.returncode}; last lines:\n{tail}")
+    log = workdir / f"ansible-{name.replace(' ', '-')}.log"
+    try:
+        run = run_playbook(argv, env=env, log=log, cwd=workdir)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{name} run: {exc}") from None
     return RunFigures(
         name=name,
-        wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime,
-        max_rss_kib=usage.ru_maxrss,
+        wall=run.wall,
+        cpu=run.cpu,
+        max_rss_kib=run.max_rss_kib,
         lookups=lookups,
         serials=serials,
         stats=sim.stats(),
@@ -227,43 +152,35 @@ def run_playbook(
     )
 
 
-def benchmark(workdir: Path, serial_count: int, hosts: int, forks: int) -> list[RunFigures]:
-    licenses = workdir / "licenses"
-    licenses.mkdir()
-    serials = load_make_license().write_fleet(licenses, serial_count)
-    code = secrets.token_urlsafe(24)
-    sim = Simulator(workdir / "simulator", licenses, code)
-    try:
-        sim.start()
-        connection = {
-            "prismadirect_backoffice_url": sim.url,
-            "prismadirect_backoffice_ca_path": str(sim.state_dir / "ca.pem"),
-            "prismadirect_organization_id": ORGANIZATION,
-            "prismadirect_verification_code": code,
-            "bench_serials": serials,
-            "bench_summary_file": str(workdir / "summary.json"),
+def benchmark(workdir: Path, sim: Simulator, serial_count: int, hosts: int, forks: int) -> list[RunFigures]:
+    sim.licenses.mkdir()
+    serials = load_make_license().write_fleet(sim.licenses, serial_count)
+    sim.start()
+    connection = {
+        **sim.connection_vars(),
+        "prismadirect_verification_code": sim.verification_code,
+        "bench_serials": serials,
+        "bench_summary_file": str(workdir / "summary.json"),
+    }
+    write_private(workdir / "vars.json", json.dumps(connection))
+    inventory = {
+        "all": {
+            "hosts": {f"bench{number:02d}": None for number in range(1, hosts + 1)},
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+            },
         }
-        write_private(workdir / "vars.json", json.dumps(connection))
-        inventory = {
-            "all": {
-                "hosts": {f"bench{number:02d}": None for number in range(1, hosts + 1)},
-                "vars": {
-                    "ansible_connection": "local",
-                    "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-                },
-            }
-        }
-        write_private(workdir / "inventory.json", json.dumps(inventory))
-        write_private(workdir / "playbook.yml", PLAYBOOK)
-        print(
-            f"latest_license benchmark: {len(serials)} serials x {hosts} hosts (forks {forks}), "
-            f"simulator {sim.url}, ansible-playbook {Path(sys.executable).with_name('ansible-playbook')}",
-            flush=True,
-        )
-        common = {"lookups": hosts * len(serials), "serials": len(serials), "forks": forks, "sim": sim}
-        return [run_playbook(workdir, name, **common) for name in ("cold cache", "warm cache")]
-    finally:
-        sim.stop()
+    }
+    write_private(workdir / "inventory.json", json.dumps(inventory))
+    write_private(workdir / "playbook.yml", PLAYBOOK)
+    print(
+        f"latest_license benchmark: {len(serials)} serials x {hosts} hosts (forks {forks}), "
+        f"simulator {sim.url}, ansible-playbook {ANSIBLE_PLAYBOOK}",
+        flush=True,
+    )
+    common = {"lookups": hosts * len(serials), "serials": len(serials), "forks": forks, "sim": sim}
+    return [measure(workdir, name, **common) for name in ("cold cache", "warm cache")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,26 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--serials, --hosts and --forks must be 1 or more")
 
     workdir = Path(tempfile.mkdtemp(prefix="latest-license-bench-"))
-    try:
-        runs = benchmark(workdir, args.serials, args.hosts, args.forks)
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print()
-    print_table([run.row() for run in runs])
-    print()
-    print(
-        "req/serial: license requests the simulator received / serials; max/serial: most requests for one\n"
-        "serial. items (ok) and not_modified: summed over the hosts. CPU s: user + system time of\n"
-        "ansible-playbook and its workers. peak RSS: largest max RSS of any single process of the run\n"
-        "(controller or one forked worker), from os.wait4 rusage (getrusage(RUSAGE_CHILDREN) for this run)."
-    )
-    return 0
+    sim = Simulator(workdir / "simulator", workdir / "licenses")
+
+    def work() -> list[dict[str, str]]:
+        return [run.row() for run in benchmark(workdir, sim, args.serials, args.hosts, args.forks)]
+
+    return run_benchmark(workdir, args.keep, work, sim.stop, LEGEND)
 
 
 if __name__ == "__main__":

@@ -49,4 +49,4 @@ class ActionModule(PrismaAction):
         return {"accounts": accounts, "folder": desired.path, "share": desired.name}
 
     def plan(self, desired, state):
-        return plan_license_share(desired, state)
+        return plan_license_share(desired, state, check_mode=self._task.check_mode)

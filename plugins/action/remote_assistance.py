@@ -5,8 +5,10 @@ plugins/modules/remote_assistance.py)."""
 
 from __future__ import annotations
 
-from ansible_collections.printops.prismadirect.plugins.module_utils.planning import (
-    DEFAULT_SERVICE,
+from datetime import UTC, datetime
+
+from ansible_collections.printops.prismadirect.plugins.module_utils.planning_core import DEFAULT_SERVICE
+from ansible_collections.printops.prismadirect.plugins.module_utils.planning_settings import (
     plan_remote_assistance,
     remote_assistance_desired,
 )
@@ -16,6 +18,8 @@ from ansible_collections.printops.prismadirect.plugins.plugin_utils._action impo
 class ActionModule(PrismaAction):
     ARGSPEC = {
         "enabled": {"type": "bool", "required": True},
+        "until": {"type": "str"},
+        "keep_open_window": {"type": "bool", "default": False},
         "service": {"type": "str", "default": DEFAULT_SERVICE},
     }
     SECTIONS = ("service", "accounts", "settings", "teamviewer")
@@ -27,4 +31,5 @@ class ActionModule(PrismaAction):
         return {"service": desired.service}
 
     def plan(self, desired, state):
-        return plan_remote_assistance(desired, state)
+        # The controller's clock, once per task: the window's end is judged against it, not the host's.
+        return plan_remote_assistance(desired, state, datetime.now(UTC))

@@ -5,7 +5,7 @@ plugins/modules/remote_service_info.py)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from ansible_collections.printops.prismadirect.plugins.module_utils.planning import (
     DEFAULT_SERVICE,
@@ -38,7 +38,8 @@ class ActionModule(PrismaAction):
         return {"service": desired[0].service}
 
     def plan(self, desired, state):
-        info = info_from_state(state, date.today())
+        # Licenses count days on the controller's calendar; the assistance window is UTC.
+        info = info_from_state(state, date.today(), datetime.now(UTC))
         return Plan(result=info, warnings=tuple(info.pop("warnings")))
 
     def finish(self, desired, state, plan, result):

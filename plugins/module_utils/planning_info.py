@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ansible_collections.printops.prismadirect.plugins.module_utils import flexlm
+from ansible_collections.printops.prismadirect.plugins.module_utils.assistance_window import window_state
 from ansible_collections.printops.prismadirect.plugins.module_utils.planning_core import (
     DEFAULT_SERVICE,
     given,
@@ -37,6 +38,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.validation i
 __all__ = [
     "WARN_DAYS",
     "InfoDesired",
+    "assistance_report",
     "info_from_state",
     "license_report",
     "light",
@@ -132,8 +134,29 @@ def license_report(
     }
 
 
-def info_from_state(state: Mapping[str, Any], today: date) -> dict[str, Any]:
+def assistance_report(view: Mapping[str, Any] | None, now: datetime) -> tuple[dict[str, Any], list[str]]:
+    """Remote assistance and its window at ``now``: ``{"enabled", "until", "window", "minutes_left"}``,
+    and the warnings (an overdue window: a run should have disabled it; an end that cannot be read)."""
+    state = window_state(current_values(view), now)
+    error = state.pop("error")
+    warnings = []
+    if error:
+        warnings.append(
+            f"remote assistance is allowed but {error}: run playbooks/remote_assistance.yml to close it"
+        )
+    elif state["window"] == "overdue":
+        warnings.append(
+            f"remote assistance is still allowed although its window ended at {state['until']}: run "
+            "playbooks/remote_assistance.yml (or site.yml) to disable it"
+        )
+    return state, warnings
+
+
+def info_from_state(state: Mapping[str, Any], today: date, now: datetime | None = None) -> dict[str, Any]:
     """Everything ``remote_service_info`` returns except the light (see ``light``).
+
+    ``today`` dates the licenses; ``now`` (aware) judges the remote-assistance window, by default the
+    start of ``today`` in UTC: both are data, so that the report can be computed for any moment.
 
     The license host-id check is left out: with an external FLS the license is bound to another
     computer's MAC address, so a mismatch here would be a false alarm.
@@ -141,6 +164,7 @@ def info_from_state(state: Mapping[str, Any], today: date) -> dict[str, Any]:
     view = settings_view(state)
     service = service_entry(state)
     licenses = [license_report(n, lic, err, today) for n, lic, err in parsed_licenses(state)]
+    assistance, assistance_warnings = assistance_report(view, now or datetime.combine(today, time(0), UTC))
     return {
         "settings": _settings_report(view),
         "settings_present": view is not None,
@@ -153,9 +177,11 @@ def info_from_state(state: Mapping[str, Any], today: date) -> dict[str, Any]:
         },
         "licenses": licenses,
         "serials": sorted({s for entry in licenses for s in entry["serials"]}),
+        "remote_assistance": assistance,
         "warnings": [
             *settings_warnings(state),
             *(f"{entry['name']}: {w}" for entry in licenses for w in entry["warnings"]),
+            *assistance_warnings,
         ],
     }
 

@@ -5,15 +5,23 @@
 Domain core: standard library only, no I/O, no Ansible imports. Each module owns part of the settings
 store document; its planner turns the desired values into one minimal ``settings.write`` patch and
 checks the rules that need the host's current settings (a license path that fits the license server,
-no automatic proxy detection under remote assistance, every prerequisite of remote assistance).
+no automatic proxy detection under remote assistance, every prerequisite of remote assistance, a
+window of remote assistance that ends in the future). The time is data too: the remote_assistance
+planner is given ``now``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from ansible_collections.printops.prismadirect.plugins.module_utils.assistance_window import (
+    format_until,
+    parse_until,
+    window_state,
+)
 from ansible_collections.printops.prismadirect.plugins.module_utils.planning_core import (
     DEFAULT_SERVICE,
     Plan,
@@ -317,8 +325,14 @@ def plan_remote_service_proxy(desired: ProxyDesired, state: Mapping[str, Any]) -
 
 @dataclass(frozen=True)
 class AssistanceDesired:
+    """``until``: the end of the window (aware, UTC), only with ``enabled``; ``None`` allows without
+    an end. ``keep_open_window``: only with ``enabled: false``, which then disables only when no
+    window is open."""
+
     enabled: bool
     service: str = DEFAULT_SERVICE  # whose running state is a prerequisite
+    until: datetime | None = None
+    keep_open_window: bool = False
 
 
 def remote_assistance_desired(args: Mapping[str, Any]) -> AssistanceDesired:
@@ -326,26 +340,90 @@ def remote_assistance_desired(args: Mapping[str, Any]) -> AssistanceDesired:
         raise ValidationError(
             "enabled", "is required: true allows remote assistance, false stops allowing it"
         )
+    enabled = parse_bool(args.get("enabled"), "enabled")
+    until = None if args.get("until") in (None, "") else parse_until(args.get("until"), "until")
+    keep = parse_bool(given(args, "keep_open_window", False), "keep_open_window")
+    if until is not None and not enabled:
+        raise ValidationError(
+            "until",
+            "is the end of a window of remote assistance, given with enabled: true only: remove until, "
+            "or set enabled: true",
+        )
+    if keep and enabled:
+        raise ValidationError(
+            "keep_open_window",
+            "is used with enabled: false only (disable unless a window is open): remove it, or set "
+            "enabled: false",
+        )
     return AssistanceDesired(
-        enabled=parse_bool(args.get("enabled"), "enabled"),
+        enabled=enabled,
         service=parse_service_name(given(args, "service", DEFAULT_SERVICE), "service"),
+        until=until,
+        keep_open_window=keep,
     )
 
 
-def plan_remote_assistance(desired: AssistanceDesired, state: Mapping[str, Any]) -> Plan:
+def _assistance_allowed(desired: AssistanceDesired, state: Mapping[str, Any], now: datetime) -> list[str]:
+    """The checks of enabling: the end in the future, every prerequisite; the warnings."""
+    if desired.until is not None and desired.until <= now:
+        raise ValidationError(
+            "until",
+            f"{format_until(desired.until)} is not in the future (it is {format_until(now)} now): give a "
+            "later end, or leave until out to allow remote assistance without an end",
+        )
+    blockers = assistance_blockers(settings_view(state), service_entry(state) or None)
+    if blockers:
+        listed = "; ".join(f"({n}) {b}" for n, b in enumerate(blockers, 1))
+        count = f"{len(blockers)} prerequisite{'s are' if len(blockers) > 1 else ' is'} missing"
+        raise ValidationError("enabled", f"remote assistance cannot be allowed: {count}: {listed}")
+    if (state.get("teamviewer") or {}).get("present") is False:
+        return ["TeamViewer was not found on this host: the help desk's remote-desktop session needs it"]
+    return []
+
+
+def _disabling(desired: AssistanceDesired, before: Mapping[str, Any]) -> tuple[bool, str | None, str]:
+    """What a disabling task does with the host's window: ``(enabled after, until after, reason)``."""
+    if not before["enabled"]:
+        return False, None, "remote assistance is not allowed"
+    if not desired.keep_open_window:
+        return False, None, "remote assistance is no longer allowed (enabled: false)"
+    if before["window"] == "open":
+        return True, before["until"], f"the window is open until {before['until']}: kept (keep_open_window)"
+    if before["error"]:
+        return False, None, f"{before['error']}: remote assistance is no longer allowed"
+    if before["window"] == "overdue":
+        return False, None, f"the window ended at {before['until']}: remote assistance is no longer allowed"
+    return False, None, "remote assistance was allowed without an end: it is no longer allowed"
+
+
+def plan_remote_assistance(desired: AssistanceDesired, state: Mapping[str, Any], now: datetime) -> Plan:
     """Enabling is checked on every run, also when already enabled: an allowed assistance whose
-    prerequisites broke does not work, and the task should say so. Disabling always works."""
-    view = settings_view(state)
+    prerequisites broke does not work, and the task should say so. Disabling always works.
+
+    ``now`` (aware) is when the plan is made: an end must be after it, and ``keep_open_window`` keeps
+    a window whose end is after it. The stored end always goes with the state: enabling without
+    ``until`` clears an end, disabling clears it too (unless the window is kept)."""
+    current = current_values(settings_view(state))
+    before = window_state(current, now)
     warnings = []
     if desired.enabled:
-        blockers = assistance_blockers(view, service_entry(state) or None)
-        if blockers:
-            listed = "; ".join(f"({n}) {b}" for n, b in enumerate(blockers, 1))
-            count = f"{len(blockers)} prerequisite{'s are' if len(blockers) > 1 else ' is'} missing"
-            raise ValidationError("enabled", f"remote assistance cannot be allowed: {count}: {listed}")
-        if (state.get("teamviewer") or {}).get("present") is False:
-            warnings.append(
-                "TeamViewer was not found on this host: the help desk's remote-desktop session needs it"
-            )
-    values = {"remote_assistance.enabled": desired.enabled}
-    return _write_plan(state, values, {}, ("remote_assistance",), warnings, {"enabled": desired.enabled})
+        warnings = _assistance_allowed(desired, state, now)
+        enabled, until = True, None if desired.until is None else format_until(desired.until)
+        reason = (
+            f"remote assistance is allowed until {until}"
+            if until
+            else "remote assistance is allowed without an end"
+        )
+    else:
+        enabled, until, reason = _disabling(desired, before)
+    values = {"remote_assistance.enabled": enabled, "remote_assistance.until": until}
+    after = window_state(values, now)
+    result = {
+        "enabled": enabled,
+        "until": until,
+        "window": after["window"],
+        "minutes_left": after["minutes_left"],
+        "reason": reason,
+        "window_ended": before["until"] if before["window"] == "overdue" and not enabled else None,
+    }
+    return _write_plan(state, values, {}, ("remote_assistance",), warnings, result)

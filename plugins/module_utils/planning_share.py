@@ -37,7 +37,9 @@ Rule identities in changes are the accounts' qualified names (``CORP\\svc``, ``.
 adapter takes their lab user name) with the host's id when it reported one.
 
 Every account must exist on the host (``accounts`` reports it): access cannot be granted to an
-unknown account, so the plan fails, before any change, naming the missing ones.
+unknown account, so the plan fails, before any change, naming the missing ones. In check mode it warns
+instead and plans the grant by name: a dry run of a whole fleet has not created the ORS accounts that
+an earlier step would create.
 
 What is kept and what goes:
 
@@ -313,9 +315,14 @@ class _Grantee:
         return AccessRule(identity=self.account.qualified, id=self.id, **fields)
 
 
-def _grantees(desired: LicenseShareDesired, state: Mapping[str, Any]) -> list[_Grantee]:
-    """Each account with its id on the host. Access cannot be granted to an account the host does not
-    know, so a missing one fails the plan: before any change, naming every missing account."""
+def _grantees(
+    desired: LicenseShareDesired, state: Mapping[str, Any], check_mode: bool
+) -> tuple[list[_Grantee], list[str]]:
+    """Each account with its id on the host, and the warnings. Access cannot be granted to an account
+    the host does not know, so a missing one fails the plan: before any change, naming every missing
+    account. In check mode it is a warning instead: an earlier task of the same dry run (the ORS
+    account step) may be the one that would create it, and check mode did not; the grant is planned
+    by name, and a real run still fails here if the account is missing then."""
     grantees, missing = [], []
     for index, entry in enumerate(desired.accounts):
         found = find_account(state, entry.account)
@@ -329,6 +336,16 @@ def _grantees(desired: LicenseShareDesired, state: Mapping[str, Any]) -> list[_G
         if not found.get("exists"):
             missing.append(entry.account.qualified)
         grantees.append(_Grantee(entry, account_id))
+    if missing and check_mode:
+        one = len(missing) == 1
+        it, they_are = ("it", "it is") if one else ("them", "they are")
+        warning = (
+            f"{', '.join(missing)} {'does' if one else 'do'} not exist on this host yet: check mode plans "
+            f"the grant as if {'it' if one else 'they'} did (an earlier step of this run, such as "
+            f"printops.prismadirect.ors_account, may create {it}); a real run fails here if {they_are} "
+            "still missing then"
+        )
+        return grantees, [warning]
     if missing:
         raise ValidationError(
             "accounts",
@@ -339,7 +356,7 @@ def _grantees(desired: LicenseShareDesired, state: Mapping[str, Any]) -> list[_G
             "external FLS the ORS account must be a domain account the FLS knows (DOMAIN\\user). "
             "Nothing was changed",
         )
-    return grantees
+    return grantees, []
 
 
 def _administrators(folder: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -556,10 +573,14 @@ def smb_path(host: str, share: str) -> str:
     return f"\\\\{host}\\{share}"
 
 
-def plan_license_share(desired: LicenseShareDesired, state: Mapping[str, Any]) -> Plan:
+def plan_license_share(
+    desired: LicenseShareDesired, state: Mapping[str, Any], *, check_mode: bool = False
+) -> Plan:
+    """``check_mode``: the plan is only shown, never applied, so an account the host does not know yet
+    is a warning rather than a failure (see ``_grantees``)."""
     folder = state.get("folder") or {}
     share = state.get("share") or {}
-    grantees = _grantees(desired, state)
+    grantees, missing_warnings = _grantees(desired, state, check_mode)
     changes = []
 
     acl, rules_after, inherited = _plan_acl(desired, folder, grantees)
@@ -628,6 +649,6 @@ def plan_license_share(desired: LicenseShareDesired, state: Mapping[str, Any]) -
     return Plan(
         changes=tuple(changes),
         diff={"before": before, "after": after},
-        warnings=tuple(dict.fromkeys([*acl.warnings, *password_warnings])),
+        warnings=tuple(dict.fromkeys([*missing_warnings, *acl.warnings, *password_warnings])),
         result=result,
     )

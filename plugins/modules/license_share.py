@@ -55,6 +55,8 @@ options:
       - Administrators' and everybody's identities (Everyone, Users, SIDs of either) are refused.
       - Each account must exist on the FLS - for an external FLS a domain account the FLS knows. An
         account it does not know fails the task after the read, before anything is changed, naming it.
+        In check mode it is a warning instead and the grant is shown as it would be made - a dry run
+        has not created the accounts an earlier step would create.
     type: list
     elements: dict
     required: true

@@ -20,6 +20,13 @@ description:
     with its fix.
   - Disabling always works.
   - Enabling warns when TeamViewer is not found on the host (the help desk's session needs it).
+  - "A B(window): with O(until), remote assistance is allowed until that moment, stored in the settings
+    (C(remote_assistance.until)). Nothing on the host closes the window by itself: a later task with
+    O(enabled=false) and O(keep_open_window=true) (the C(remote_service) role's step, run by
+    C(playbooks/site.yml) and C(playbooks/remote_assistance.yml)) disables it once the end has passed,
+    and keeps it while it is open. M(printops.prismadirect.remote_service_info) reports the window as
+    V(open) or V(overdue)."
+  - The end is judged against the controller's clock (UTC), when the task runs.
 version_added: 0.1.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -31,6 +38,22 @@ options:
       - V(true) allows remote assistance, V(false) stops allowing it.
     type: bool
     required: true
+  until:
+    description:
+      - With O(enabled=true), the end of the window, as ISO 8601 with a time zone, for example
+        V(2026-11-29T17:00:00Z) (stored in UTC, to the second). It must be in the future.
+      - Not given, remote assistance is allowed without an end, and an end stored before is cleared.
+      - A date and time without a time zone is refused (it would mean another moment on another host).
+      - Only with O(enabled=true).
+    type: str
+  keep_open_window:
+    description:
+      - With O(enabled=false), disable only when no window is open. A window whose end (O(until) of an
+        earlier task) is still in the future stays open; one whose end has passed is disabled (RV(reason)
+        says when it ended); remote assistance allowed without an end is disabled.
+      - Only with O(enabled=false). Disabling clears the stored end.
+    type: bool
+    default: false
   service:
     description:
       - The Windows service name of the Print ORS Service, whose running state is a prerequisite.
@@ -51,6 +74,21 @@ EXAMPLES = r"""
   printops.prismadirect.remote_assistance:
     enabled: false
   when: assistance.enabled
+
+- name: Allow remote assistance for four hours (the end is computed once, on the controller)
+  printops.prismadirect.remote_assistance:
+    enabled: true
+    until: "{{ '%Y-%m-%dT%H:%M:%SZ' | strftime(now().timestamp() + 4 * 3600, utc=true) }}"
+
+- name: Disable remote assistance, unless a window is still open (on every scheduled run)
+  printops.prismadirect.remote_assistance:
+    enabled: false
+    keep_open_window: true
+  register: assistance
+
+- name: Say what happened to the window
+  ansible.builtin.debug:
+    msg: "{{ assistance.reason }}"
 """
 
 RETURN = r"""
@@ -59,10 +97,37 @@ enabled:
   returned: always
   type: bool
   sample: true
+until:
+  description: The end of the window after the task (ISO 8601, UTC), V(null) when there is none.
+  returned: always
+  type: str
+  sample: "2026-11-29T17:00:00Z"
+window:
+  description:
+    - The window after the task. V(none) - not allowed, or allowed without an end; V(open) - allowed
+      until RV(until), which is in the future.
+  returned: always
+  type: str
+  sample: open
+minutes_left:
+  description: Whole minutes until RV(until) when the window is open, else V(null).
+  returned: always
+  type: int
+  sample: 239
+reason:
+  description: What the task did (or in check mode would do) with remote assistance, and why.
+  returned: always
+  type: str
+  sample: "the window ended at 2026-11-29T17:00:00Z: remote assistance is no longer allowed"
+window_ended:
+  description: The end of the window this task closed because it had passed, else V(null).
+  returned: always
+  type: str
+  sample: "2026-11-29T17:00:00Z"
 changed_keys:
   description: The settings that were (or in check mode would be) written, as dotted keys.
   returned: always
   type: list
   elements: str
-  sample: [remote_assistance.enabled]
+  sample: [remote_assistance.enabled, remote_assistance.until]
 """

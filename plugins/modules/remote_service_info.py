@@ -15,6 +15,9 @@ description:
     and account, and each license of the license folder - serial number, expiry, end of maintenance,
     days left, features, users - with warnings when the license or its maintenance ends in less than
     31 days or has ended.
+  - Reports remote assistance and its window (RV(remote_assistance)) - V(open) until its end, or
+    V(overdue) when the end has passed and no run has disabled it yet (a warning then) - judged against
+    the controller's clock in UTC.
   - With O(test_connection), tests the back-office connection as the ORS account and returns the
     Remote Service status light, V(green) or V(orange) with the reason.
   - Read-only. Runs the same in check mode.
@@ -180,6 +183,29 @@ licenses:
       features: [{name: PRISMAdirect, version: "2025.1", expiry: "2026-12-01", count: 1}]
       users: 25
       warnings: [license expires in 2 days]
+remote_assistance:
+  description: Remote assistance and the window of RV(settings.remote_assistance), at the time of the task.
+  returned: always
+  type: dict
+  contains:
+    enabled:
+      description: Whether remote assistance is allowed.
+      type: bool
+    until:
+      description: The end of the window (ISO 8601, UTC, C(Z)), V(null) when there is none.
+      type: str
+    window:
+      description:
+        - V(none) - not allowed, or allowed without an end; V(open) - allowed and RV(remote_assistance.until)
+          is in the future; V(overdue) - allowed although the end has passed (a run of
+          C(playbooks/remote_assistance.yml) or C(site.yml) disables it), or an end that cannot be read.
+      type: str
+    minutes_left:
+      description:
+        - Whole minutes until the end when V(open), negative minutes since it when V(overdue), V(null)
+          otherwise (and for an end that cannot be read).
+      type: int
+  sample: {enabled: true, until: "2026-11-29T17:00:00Z", window: open, minutes_left: 239}
 serials:
   description: The serial numbers of all the licenses, sorted.
   returned: always

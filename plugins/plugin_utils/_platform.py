@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ansible_collections.printops.prismadirect.plugins.module_utils.validation import Account
 
-__all__ = ["Platform", "PlatformError", "platform_for"]
+__all__ = ["Platform", "PlatformError", "VerbDispatch", "platform_for", "refuse_if_changed"]
 
 
 class PlatformError(Exception):
@@ -50,6 +50,47 @@ class Platform(Protocol):
 
     def probe(self, account: str, url: str, ca_path: str | None) -> Mapping[str, Any]:
         """The back-office ping made as ``account``: ``{"ok", "status", "elapsed_ms", "error"}``."""
+
+
+class VerbDispatch:
+    """``apply`` for an adapter: each verb of docs/internals.md §3 goes to the method of the same name
+    (``license.write`` -> ``_license_write``)."""
+
+    name = "this"
+    VERBS = (
+        "account.ensure",
+        "account.grant_service_logon",
+        "service.configure",
+        "service.start",
+        "service.restart",
+        "settings.write",
+        "acl.ensure",
+        "share.ensure",
+        "license.write",
+        "license.reread",
+    )
+
+    def apply(self, change: Any) -> bool:
+        if change.verb not in self.VERBS:
+            raise PlatformError(f"the {self.name} platform cannot apply {change.verb}")
+        return getattr(self, "_" + change.verb.replace(".", "_"))(change.args)
+
+
+def refuse_if_changed(filename: str, read_sha256: str | None, now_sha256: str | None) -> None:
+    """A license is replaced only as it was read (decision 22): another writer since then wins, and is
+    told; nothing is written."""
+    if now_sha256 == read_sha256:
+        return
+    if read_sha256 is None:
+        what = "appeared"
+    elif now_sha256 is None:
+        what = "was removed"
+    else:
+        what = f"changed (sha256 {read_sha256[:12]}... when read, {now_sha256[:12]}... now)"
+    raise PlatformError(
+        f"{filename} {what} since the host was read: another process writes the license folder. "
+        "Nothing was written; run again to plan against the folder as it is now"
+    )
 
 
 def platform_for(action: Any, hide: Any) -> Platform:

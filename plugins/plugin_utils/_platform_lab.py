@@ -31,7 +31,10 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.validation i
     lab_user_name,
     parse_account,
 )
-from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import PlatformError
+from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import (
+    PlatformError,
+    VerbDispatch,
+)
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_lab_fls import (
     LabFlsVerbs,
     lab_nt_hash,
@@ -72,7 +75,7 @@ def _lab_user(account: str) -> str:
     return lab_user_name(parse_account(account))
 
 
-class LabPlatform(LabFlsVerbs, LabLicenseVerbs):
+class LabPlatform(LabFlsVerbs, LabLicenseVerbs, VerbDispatch):
     name = "lab"
 
     def __init__(self, action: Any, hide: Any) -> None:
@@ -156,25 +159,7 @@ class LabPlatform(LabFlsVerbs, LabLicenseVerbs):
         warnings = list(state.pop("warnings", []) or [])
         return {k: v for k, v in state.items() if not k.startswith("_ansible") and k != "changed"}, warnings
 
-    # -- apply --------------------------------------------------------------------------------------
-
-    def apply(self, change: Any) -> bool:
-        handlers = {
-            "account.ensure": self._account_ensure,
-            "account.grant_service_logon": self._grant_service_logon,
-            "service.configure": self._service_configure,
-            "service.start": self._service_start,
-            "service.restart": self._service_restart,
-            "settings.write": self._settings_write,
-            "acl.ensure": self._acl_ensure,
-            "share.ensure": self._share_ensure,
-            "license.write": self._license_write,
-            "license.reread": self._license_reread,
-        }
-        handler = handlers.get(change.verb)
-        if handler is None:
-            raise PlatformError(f"the lab platform cannot apply {change.verb} yet")
-        return handler(change.args)
+    # -- apply (VerbDispatch.apply calls _<verb>) ------------------------------------------------------
 
     def _account_ensure(self, args: Mapping[str, Any]) -> bool:
         user = _lab_user(args["account"])
@@ -190,7 +175,7 @@ class LabPlatform(LabFlsVerbs, LabLicenseVerbs):
         }
         return self._run("ansible.builtin.user", user_args, secret=True)["changed"]
 
-    def _grant_service_logon(self, args: Mapping[str, Any]) -> bool:
+    def _account_grant_service_logon(self, args: Mapping[str, Any]) -> bool:
         user_args = {"name": _lab_user(args["account"]), "groups": [self.logon_group], "append": True}
         return self._run("ansible.builtin.user", user_args)["changed"]
 

@@ -33,7 +33,10 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.windows_stat
     WindowsStateError,
     host_state,
 )
-from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import PlatformError
+from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import (
+    PlatformError,
+    VerbDispatch,
+)
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_windows_fls import (
     WindowsFlsVerbs,
 )
@@ -90,7 +93,7 @@ def inet_proxy_args(proxy: Mapping[str, Any]) -> dict[str, Any]:
     return {"auto_detect": mode == "auto_detect"}
 
 
-class WindowsPlatform(WindowsFlsVerbs, WindowsLicenseVerbs):
+class WindowsPlatform(WindowsFlsVerbs, WindowsLicenseVerbs, VerbDispatch):
     name = "windows"
 
     def __init__(self, action: Any, hide: Any) -> None:
@@ -193,25 +196,7 @@ class WindowsPlatform(WindowsFlsVerbs, WindowsLicenseVerbs):
         self._state = state
         return state, list(dict.fromkeys(warnings))
 
-    # -- apply --------------------------------------------------------------------------------------
-
-    def apply(self, change: Any) -> bool:
-        handlers = {
-            "account.ensure": self._account_ensure,
-            "account.grant_service_logon": self._grant_service_logon,
-            "service.configure": self._service_configure,
-            "service.start": self._service_start,
-            "service.restart": self._service_restart,
-            "settings.write": self._settings_write,
-            "acl.ensure": self._acl_ensure,
-            "share.ensure": self._share_ensure,
-            "license.write": self._license_write,
-            "license.reread": self._license_reread,
-        }
-        handler = handlers.get(change.verb)
-        if handler is None:
-            raise PlatformError(f"the Windows platform cannot apply {change.verb}")
-        return handler(change.args)
+    # -- apply (VerbDispatch.apply calls _<verb>) ------------------------------------------------------
 
     def _account_ensure(self, args: Mapping[str, Any]) -> bool:
         """A local account is made or its password set by ``win_user`` (it compares the password by a
@@ -236,7 +221,7 @@ class WindowsPlatform(WindowsFlsVerbs, WindowsLicenseVerbs):
         }
         return self._run("ansible.windows.win_user", user_args, secret=True)["changed"]
 
-    def _grant_service_logon(self, args: Mapping[str, Any]) -> bool:
+    def _account_grant_service_logon(self, args: Mapping[str, Any]) -> bool:
         right = {"name": SERVICE_LOGON_RIGHT, "users": [args["account"]], "action": "add"}
         return self._run("ansible.windows.win_user_right", right)["changed"]
 

@@ -18,7 +18,9 @@ import ntpath
 from collections.abc import Mapping
 from typing import Any
 
-from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import PlatformError
+from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import (
+    refuse_if_changed,
+)
 
 __all__ = ["REPLACE_SCRIPT", "WindowsLicenseVerbs", "temp_name"]
 
@@ -101,18 +103,7 @@ class WindowsLicenseVerbs:
         stat = {"path": target, "get_checksum": True, "checksum_algorithm": "sha256"}
         found = self._run("ansible.windows.win_stat", stat).get("stat") or {}
         now = str(found.get("checksum")).lower() if found.get("exists") else None
-        if now == read_sha256:
-            return
-        if read_sha256 is None:
-            what = "appeared"
-        elif now is None:
-            what = "was removed"
-        else:
-            what = f"changed (sha256 {read_sha256[:12]}... when read, {now[:12]}... now)"
-        raise PlatformError(
-            f"{filename} {what} since the host was read: another process writes the license folder. "
-            "Nothing was written; run again to plan against the folder as it is now"
-        )
+        refuse_if_changed(filename, read_sha256, now)
 
     def _license_reread(self, args: Mapping[str, Any]) -> bool:
         if args["method"] == "lmreread":

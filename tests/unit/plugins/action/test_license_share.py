@@ -252,3 +252,12 @@ def test_a_missing_folder_is_made_without_access_for_its_owning_group():
         "group": "root",
         "mode": "0700",
     }
+
+
+def test_in_check_mode_an_account_missing_on_the_fls_is_a_warning_and_nothing_is_applied():
+    state = load_state("fls_fresh")
+    state["accounts"]["svc_ors_f2"] = {"exists": False, "id": None, "group": None, "groups": []}
+    result, calls = share(state=state, check=True)
+    assert modules(calls) == ["host_state"] and result["changed"] is True and not result.get("failed")
+    assert any(w.startswith(".\\svc_ors_f2 does not exist on this host yet") for w in result["warnings"])
+    assert leaks(result, *SECRETS) == []

@@ -56,3 +56,38 @@ def test_check_mode_applies_nothing():
 def test_enabled_is_required():
     result, calls = run("remote_assistance", {})
     assert result["failed"] is True and "enabled" in result["msg"] and calls == []
+
+
+def test_a_window_is_stored_with_its_end_in_utc():
+    result, calls = run(
+        "remote_assistance", {"enabled": True, "until": "2099-01-01T18:00:00+01:00"}, diff=True
+    )
+    assert result["changed"] is True and modules(calls) == ["host_state", "settings_store"]
+    assert calls[1][1]["set"] == {"remote_assistance.until": "2099-01-01T17:00:00Z"}
+    assert result["until"] == "2099-01-01T17:00:00Z" and result["window"] == "open"
+    assert result["minutes_left"] > 0
+
+
+def test_an_end_in_the_past_fails_before_any_write():
+    result, calls = run("remote_assistance", {"enabled": True, "until": "2000-01-01T00:00:00Z"})
+    assert result["failed"] is True and modules(calls) == ["host_state"]
+    assert result["msg"].startswith("until: 2000-01-01T00:00:00Z is not in the future (it is ")
+
+
+def test_keep_open_window_keeps_an_open_window_and_closes_an_ended_one():
+    state = load_state("converged")
+    state["settings"]["document"]["remote_assistance"]["until"] = "2099-01-01T00:00:00Z"
+    result, calls = run("remote_assistance", {"enabled": False, "keep_open_window": True}, state=state)
+    assert result["changed"] is False and modules(calls) == ["host_state"]
+    assert result["reason"] == "the window is open until 2099-01-01T00:00:00Z: kept (keep_open_window)"
+    state["settings"]["document"]["remote_assistance"]["until"] = "2000-01-01T00:00:00Z"
+    result, calls = run("remote_assistance", {"enabled": False, "keep_open_window": True}, state=state)
+    assert result["changed"] is True and result["window_ended"] == "2000-01-01T00:00:00Z"
+    assert calls[1][1]["set"] == {"remote_assistance.enabled": False, "remote_assistance.until": None}
+
+
+def test_until_and_keep_open_window_go_with_one_value_of_enabled_each():
+    result, calls = run("remote_assistance", {"enabled": False, "until": "2099-01-01T00:00:00Z"})
+    assert result["msg"].startswith("until: is the end of a window") and calls == []
+    result, calls = run("remote_assistance", {"enabled": True, "keep_open_window": True})
+    assert result["msg"].startswith("keep_open_window: is used with enabled: false only") and calls == []

@@ -3,7 +3,7 @@ host states (see action_harness.py)."""
 
 from __future__ import annotations
 
-from action_harness import PROBE_OK, leaks, modules, run
+from action_harness import PROBE_OK, leaks, load_state, modules, run
 
 PROBE = "printops.prismadirect.backoffice_probe"
 
@@ -68,3 +68,20 @@ def test_bad_options_fail_before_any_host_call():
     assert result["msg"].startswith("backoffice_url: ") and calls == []
     result, calls = run("remote_service_info", {"service": "a\\b"})
     assert result["msg"].startswith("service: ") and calls == []
+
+
+def test_the_remote_assistance_window_is_reported():
+    result, _ = run("remote_service_info", {})
+    assert result["remote_assistance"] == {
+        "enabled": True,
+        "until": None,
+        "window": "none",
+        "minutes_left": None,
+    }
+    state = load_state("converged")
+    state["settings"]["document"]["remote_assistance"]["until"] = "2000-01-01T00:00:00Z"
+    result, _ = run("remote_service_info", {}, state=state)
+    assert (
+        result["remote_assistance"]["window"] == "overdue" and result["remote_assistance"]["minutes_left"] < 0
+    )
+    assert any("window ended at 2000-01-01T00:00:00Z" in w for w in result["warnings"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from ansible_collections.printops.prismadirect.plugins.module_utils import planning
@@ -29,6 +29,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.settings imp
     view_of,
 )
 
+NOW = datetime(2026, 11, 29, 13, 0, tzinfo=UTC)
 SALT = "5a" * 16
 PASSWORD = "0rs-Pa55word!"
 CODE = "V3rif-Code-0001"
@@ -433,8 +434,8 @@ def test_settings_write_arguments():
     assert change.args == {
         "path": SETTINGS_PATH,
         "group": "svc_ors",
-        "set": {"general.enabled": False},
         "account": "svc_ors",
+        "set": {"general.enabled": False},
         "secrets": {},
     }
     assert change.reason == "general.enabled differ"
@@ -678,7 +679,7 @@ def test_proxy_none_allowed_while_remote_assistance_is_allowed():
 
 
 def test_enable_remote_assistance_when_ready():
-    plan = plan_remote_assistance(remote_assistance_desired({"enabled": True}), host_state())
+    plan = plan_remote_assistance(remote_assistance_desired({"enabled": True}), host_state(), NOW)
     (change,) = plan.changes
     assert change.args["set"] == {"remote_assistance.enabled": True}
     assert plan.diff == {
@@ -690,7 +691,7 @@ def test_enable_remote_assistance_when_ready():
 
 def test_enabled_remote_assistance_is_no_change():
     state = host_state(settings=settings_view(**READY, remote_assistance__enabled=True))
-    assert plan_remote_assistance(remote_assistance_desired({"enabled": True}), state).changed is False
+    assert plan_remote_assistance(remote_assistance_desired({"enabled": True}), state, NOW).changed is False
 
 
 BLOCKED_CASES = [
@@ -725,7 +726,7 @@ BLOCKED_CASES = [
 def test_enabling_remote_assistance_lists_every_missing_prerequisite(view, service, fragments):
     with pytest.raises(ValidationError) as info:
         plan_remote_assistance(
-            remote_assistance_desired({"enabled": True}), host_state(settings=view, service=service)
+            remote_assistance_desired({"enabled": True}), host_state(settings=view, service=service), NOW
         )
     assert info.value.option == "enabled"
     assert f"{len(fragments)} prerequisite" in info.value.message
@@ -741,7 +742,7 @@ def test_enabling_remote_assistance_lists_every_missing_prerequisite(view, servi
 )
 def test_disabling_remote_assistance_always_works(view):
     state = host_state(settings=view, service={"state": "stopped"})
-    plan = plan_remote_assistance(remote_assistance_desired({"enabled": False}), state)
+    plan = plan_remote_assistance(remote_assistance_desired({"enabled": False}), state, NOW)
     assert plan.changed is bool(view)
     if view:
         assert plan.changes[0].args["set"] == {"remote_assistance.enabled": False}
@@ -750,7 +751,7 @@ def test_disabling_remote_assistance_always_works(view):
 def test_enabling_warns_without_teamviewer():
     state = host_state()
     state["teamviewer"] = {"present": False}
-    plan = plan_remote_assistance(remote_assistance_desired({"enabled": True}), state)
+    plan = plan_remote_assistance(remote_assistance_desired({"enabled": True}), state, NOW)
     assert plan.changed and "TeamViewer" in plan.warnings[0]
 
 
@@ -910,7 +911,7 @@ def test_planners_do_not_modify_the_host_state():
     plan_remote_service_proxy(
         remote_service_proxy_desired({"mode": "manual", "url": "p:1", "authentication": AUTH}), state
     )
-    plan_remote_assistance(remote_assistance_desired({"enabled": True}), state)
+    plan_remote_assistance(remote_assistance_desired({"enabled": True}), state, NOW)
     info_from_state(state, TODAY)
     assert state == frozen
 

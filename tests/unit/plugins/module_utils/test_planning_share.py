@@ -605,6 +605,19 @@ def test_accounts_not_on_the_host_fail_the_plan_naming_each_and_the_fix(missing)
     assert "domain account the FLS knows" in message and message.endswith("Nothing was changed")
 
 
+def test_in_check_mode_a_missing_account_is_a_warning_and_the_grant_is_planned_by_name():
+    state = host_state(rules=[ADMIN_FULL, P1])
+    state["accounts"]["svc_ors_p2"] = {"exists": False, "id": None}
+    plan = plan_license_share(license_share_desired(args()), state, check_mode=True)
+    assert plan.changed and plan.warnings[0].startswith(
+        ".\\svc_ors_p2 does not exist on this host yet: check mode plans the grant as if it did"
+    )
+    assert "a real run fails here if it is still missing then" in plan.warnings[0]
+    granted = change(plan, "acl.ensure").args["grant"]
+    assert [(r["identity"], r["id"]) for r in granted] == [(".\\svc_ors_p2", None)]
+    assert any("svc_ors_p2" in rule for rule in plan.diff["after"]["share"]["access"])
+
+
 def test_an_account_the_reader_did_not_report_counts_as_missing():
     state = host_state()
     del state["accounts"]["svc_ors_p2"]
