@@ -18,6 +18,8 @@ $spec = @{
         secrets = @{ type = 'dict'; default = @{}; no_log = $true }
     }
     supports_check_mode = $true
+    # Ansible.Basic hides only a string no_log option: the secrets dict would be in its Windows event log entry.
+    no_log = $true
 }
 
 # What each non-secret key takes (plugins/module_utils/settings.py SETTING_KINDS; a unit test keeps them equal).
@@ -43,6 +45,10 @@ $fullControl = @('S-1-5-32-544', 'S-1-5-18')  # BUILTIN\Administrators, NT AUTHO
 
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 $path = $module.Params.path
+$shown = $module.Result.invocation.module_args  # ... and in the result's invocation: hide each secret
+if ($shown.secrets -is [Collections.IDictionary]) {
+    foreach ($key in @($shown.secrets.Keys)) { $shown.secrets[$key] = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' }
+}
 
 Function Copy-Json($Value) { [Ansible.Basic.AnsibleModule]::FromJson([Ansible.Basic.AnsibleModule]::ToJson($Value)) }
 
@@ -81,14 +87,14 @@ Function ConvertTo-CheckedValue([string]$Key, $Value) {
 Function Get-CheckedPatch {
     $set = @{}
     foreach ($key in @($module.Params.set.Keys)) {
-        if ($key -in $secretKeys) { $module.FailJson("set: $key is a secret: give it under secrets, not set") }
-        if (-not $kinds.ContainsKey($key)) { $module.FailJson("set: unknown key `"$key`"; valid keys: $(@($kinds.Keys | Sort-Object) -join ', ')") }
+        if ($key -cin $secretKeys) { $module.FailJson("set: $key is a secret: give it under secrets, not set") }
+        if (@($kinds.Keys) -cnotcontains $key) { $module.FailJson("set: unknown key `"$key`"; valid keys: $(@($kinds.Keys | Sort-Object) -join ', ')") }
         $set[$key] = ConvertTo-CheckedValue $key $module.Params.set[$key]
     }
     $secrets = @{}
     foreach ($key in @($module.Params.secrets.Keys)) {
-        if ($key -notin $secretKeys) {
-            if ($kinds.ContainsKey($key)) { $module.FailJson("secrets: $key is not a secret: give it under set") }
+        if ($key -cnotin $secretKeys) {
+            if (@($kinds.Keys) -ccontains $key) { $module.FailJson("secrets: $key is not a secret: give it under set") }
             $module.FailJson("secrets: unknown key `"$key`"; valid keys: $($secretKeys -join ', ')")
         }
         $value = $module.Params.secrets[$key]
@@ -107,14 +113,16 @@ Function New-Salt {
 
 Function Read-Document([string]$Path) {
     if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $null }
+    # Never the parser's or decoder's message: they quote the text (a secret) or its bytes.
     try { $text = [IO.File]::ReadAllText($Path, (New-Object Text.UTF8Encoding($false, $true))) }
+    catch [Text.DecoderFallbackException] { $module.FailJson("$Path is not UTF-8 text: fix it, or remove it to start from the defaults") }
     catch { $module.FailJson("cannot read ${Path}: $($_.Exception.Message)") }
     try { $document = [Ansible.Basic.AnsibleModule]::FromJson($text) }
-    catch { $module.FailJson("$Path is not valid JSON ($($_.Exception.Message)): fix it, or remove it to start from the defaults") }
+    catch { $module.FailJson("$Path is not valid JSON: fix it, or remove it to start from the defaults") }
     if (-not ($document -is [Collections.IDictionary])) {
         $module.FailJson("$Path does not hold a JSON object: fix it, or remove it to start from the defaults")
     }
-    if ($document['schema'] -ne 1 -or $document['schema'] -is [bool]) {
+    if (-not ($document['schema'] -is [int] -and $document['schema'] -eq 1)) {  # not "1" or 1.0: the reader refuses them
         $module.FailJson("$Path has schema $([Ansible.Basic.AnsibleModule]::ToJson($document['schema'])); this writer knows schema 1 only and leaves it as it is")
     }
     , $document
@@ -176,10 +184,12 @@ Function Get-Masked($Document, $Other, [bool]$Before) {
 }
 
 Function ConvertTo-Sid([string]$Name) {
-    if ($Name -match '^S-1-') { return New-Object System.Security.Principal.SecurityIdentifier($Name) }
     if ($Name -in @('LocalSystem', '.\LocalSystem')) { return New-Object System.Security.Principal.SecurityIdentifier('S-1-5-18') }
     $lookup = if ($Name.StartsWith('.\')) { "$env:COMPUTERNAME\$($Name.Substring(2))" } else { $Name }
-    try { (New-Object System.Security.Principal.NTAccount($lookup)).Translate([System.Security.Principal.SecurityIdentifier]) }
+    try {
+        if ($Name -match '^S-1-') { return New-Object System.Security.Principal.SecurityIdentifier($Name) }
+        (New-Object System.Security.Principal.NTAccount($lookup)).Translate([System.Security.Principal.SecurityIdentifier])
+    }
     catch { $module.FailJson("account: '$Name' is not an account this host knows: create it first (printops.prismadirect.ors_account)") }
 }
 
@@ -217,27 +227,37 @@ Function Set-StoreSecurity([string]$Path, $ReaderSid) {
 
 Function Write-Document([string]$Path, $Document, $ReaderSid) {
     # A temp file in the same folder, protected before it holds anything, written through, then moved
-    # over the document in one step ([IO.File]::Replace keeps the replaced file's ACL: checked after).
+    # over the document in one step ([IO.File]::Replace keeps the replaced file's ACL: set before, checked
+    # after). Replace gets a backup name: without one a failed rename can leave the document under no name.
     $directory = [IO.Path]::GetDirectoryName($Path)
     if (-not (Test-Path -LiteralPath $directory -PathType Container)) { New-Item -Path $directory -ItemType Directory -Force | Out-Null }
     $temp = Join-Path $directory ".$([IO.Path]::GetFileName($Path)).$([Guid]::NewGuid().ToString('N').Substring(0, 8)).tmp"
+    $backup = "$temp.old"
     try {
         [IO.File]::Create($temp).Dispose()
         Set-StoreSecurity $temp $ReaderSid
         $bytes = (New-Object Text.UTF8Encoding($false)).GetBytes([Ansible.Basic.AnsibleModule]::ToJson($Document) + "`n")
         $stream = New-Object IO.FileStream($temp, [IO.FileMode]::Truncate, [IO.FileAccess]::Write, [IO.FileShare]::None, 4096, [IO.FileOptions]::WriteThrough)
         try { $stream.Write($bytes, 0, $bytes.Length); $stream.Flush() } finally { $stream.Dispose() }
-        if (Test-Path -LiteralPath $Path -PathType Leaf) { [IO.File]::Replace($temp, $Path, $null) }
+        if (Test-Path -LiteralPath $Path -PathType Leaf) {
+            [IO.File]::Replace($temp, $Path, $backup)
+            Remove-Item -LiteralPath $backup -Force -ErrorAction SilentlyContinue
+        }
         else { [IO.File]::Move($temp, $Path) }
     }
     catch {
-        Remove-Item -LiteralPath $temp -Force -ErrorAction SilentlyContinue
+        # ERROR_UNABLE_TO_MOVE_REPLACEMENT_2: the document was moved to the backup name; put it back.
+        if ((Test-Path -LiteralPath $backup) -and -not (Test-Path -LiteralPath $Path)) { [IO.File]::Move($backup, $Path) }
+        Remove-Item -LiteralPath $temp, $backup -Force -ErrorAction SilentlyContinue
         $module.FailJson("cannot write ${Path}: $($_.Exception.Message)", $_)
     }
 }
 
 $patch = Get-CheckedPatch
 $readerSid = if ($module.Params.account) { ConvertTo-Sid $module.Params.account } else { $null }
+# Administrators, SYSTEM and the Administrator accounts read through the full-control rules (windows_state
+# checks the store with acl_model.is_administrator): no rule of their own, which AddAccessRule would merge away.
+if ($readerSid -and ($readerSid.Value -in $fullControl -or $readerSid.Value -match '^S-1-5-21(-\d+)+-(500|512|519)$')) { $readerSid = $null }
 $current = Read-Document $path
 $after = Complete-Document $current
 foreach ($entry in @($patch.set.GetEnumerator()) + @($patch.secrets.GetEnumerator())) {
@@ -248,10 +268,10 @@ foreach ($entry in @($patch.set.GetEnumerator()) + @($patch.secrets.GetEnumerato
 $contentChanged = $null -eq $current -or ([Ansible.Basic.AnsibleModule]::ToJson($after) -cne [Ansible.Basic.AnsibleModule]::ToJson($current))
 $aclChanged = $null -eq $current -or -not (Test-StoreSecurity $path $readerSid)
 if (-not $module.CheckMode) {
+    # The security first: Replace keeps the document's ACL, so new secrets never sit under the old one.
+    if ($aclChanged -and $null -ne $current) { Set-StoreSecurity $path $readerSid }
     if ($contentChanged) { Write-Document $path $after $readerSid }
-    if ($contentChanged -or $aclChanged) {
-        if (-not (Test-StoreSecurity $path $readerSid)) { Set-StoreSecurity $path $readerSid }
-    }
+    if (($contentChanged -or $aclChanged) -and -not (Test-StoreSecurity $path $readerSid)) { Set-StoreSecurity $path $readerSid }
 }
 
 $changedKeys = [Collections.Generic.List[string]]@()

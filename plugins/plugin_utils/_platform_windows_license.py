@@ -8,8 +8,9 @@ removes the destination and then copies, so it never writes the license itself: 
 temporary name in the license folder (``<file>.<sha256[:12]>.tmp``, not ``*.lic``: no license server
 reads it; a killed run's leftover is overwritten by the next one), and one short ``win_powershell``
 script checks it and puts it in place with ``[IO.File]::Replace`` (the old file becomes the backup in
-the same step) or ``[IO.File]::Move`` for a new file: the license is the old file or the new one,
-never a mix, and a failed write leaves the old one.
+the same step; without a backup wanted, a throwaway ``<temp>.old`` removed after: ReplaceFile without a
+backup name can fail with the old file gone) or ``[IO.File]::Move`` for a new file: the license is the
+old file or the new one, never a mix, and a failed write leaves the old one.
 """
 
 from __future__ import annotations
@@ -40,12 +41,18 @@ try {
         throw "$Target changed since the host was read: another process writes the license folder"
     }
     if ($now) {
-        $keep = if ($Backup) { $Backup } else { $null }
+        # Always a backup name: without one, a failed rename can leave the license under no name.
+        $keep = if ($Backup) { $Backup } else { "$Temp.old" }
         [System.IO.File]::Replace($Temp, $Target, $keep)
+        if (-not $Backup) { Remove-Item -LiteralPath $keep -Force -ErrorAction SilentlyContinue }
     }
     else { [System.IO.File]::Move($Temp, $Target) }
 }
 catch {
+    # ERROR_UNABLE_TO_MOVE_REPLACEMENT_2: the license was moved to the backup name; put it back.
+    if ($keep -and (Test-Path -LiteralPath $keep) -and -not (Test-Path -LiteralPath $Target)) {
+        [System.IO.File]::Move($keep, $Target)
+    }
     Remove-Item -LiteralPath $Temp -Force -ErrorAction SilentlyContinue
     throw
 }
