@@ -41,6 +41,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.settings imp
 
 __all__ = [
     "ADMINISTRATORS_SID",
+    "FILE_SYSTEM_RIGHTS",
     "REQUIRED_SECTIONS",
     "SYSTEM_SID",
     "WindowsStateError",
@@ -129,7 +130,7 @@ _GENERIC = ((0x10000000, 0x1F01FF), (0x20000000, 0x1200A0), (0x40000000, 0x12011
 # With Synchronize: FullControl, Modify, ReadAndExecute, Read.
 _EXACT = {0x1F01FF: "full", 0x1301BF: "modify", 0x1200A9: "read", 0x120089: "read"}
 # FileSystemRights names, largest first, as .NET's Enum.ToString() picks them.
-_NAMES = (
+FILE_SYSTEM_RIGHTS = (
     ("FullControl", 0x1F01FF), ("Synchronize", 0x100000), ("TakeOwnership", 0x80000),
     ("ChangePermissions", 0x40000), ("Modify", 0x301BF), ("ReadAndExecute", 0x200A9), ("Read", 0x20089),
     ("ReadPermissions", 0x20000), ("Delete", 0x10000), ("Write", 0x116), ("WriteAttributes", 0x100),
@@ -153,7 +154,7 @@ def rights_names(mask: int) -> str:
     """The mask as .NET prints a ``FileSystemRights`` value: ``"Modify, Synchronize"``; the signed number
     (``"-536805376"``) when it has bits without a name (generic rights). ``win_acl`` takes either."""
     rest, names = mask & 0xFFFFFFFF, []
-    for name, value in _NAMES:
+    for name, value in FILE_SYSTEM_RIGHTS:
         if rest & value == value:
             names.insert(0, name)
             rest &= ~value

@@ -396,6 +396,63 @@ def test_license_share_a_failed_share_fails_with_the_reason():
     )
 
 
+def test_license_share_exclusive_removes_an_exotic_rule_exactly_and_never_an_inherited_one():
+    """The folder inherits CREATOR OWNER's generic rule (GENERIC_ALL, inherit only) and has an explicit
+    generic rule win_acl cannot build: win_powershell removes that one, win_acl the standard one."""
+    state = raw("fls_converged")
+    backup = "S-1-5-21-1004336348-1177238915-682003330-1201"
+    exotic = {
+        "sid": backup,
+        "identity": "CORP\\backup",
+        "rights_mask": -1610612736,  # GENERIC_READ | GENERIC_EXECUTE
+        "type": "Allow",
+        "inherited": False,
+        "inheritance_flags": "ContainerInherit, ObjectInherit",
+        "propagation_flags": "NoPropagateInherit, InheritOnly",
+    }
+    everyone = {
+        "sid": "S-1-1-0",
+        "identity": "Everyone",
+        "rights_mask": 1179817,  # ReadAndExecute, Synchronize
+        "type": "Allow",
+        "inherited": False,
+        "inheritance_flags": "ContainerInherit, ObjectInherit",
+        "propagation_flags": "None",
+    }
+    state["folder"]["rules"][2:2] = [exotic, everyone]
+    assert any(r["sid"] == "S-1-3-0" and r["inherited"] for r in state["folder"]["rules"])
+    answers = {
+        "ansible.windows.win_file": recorded("win_file_present"),
+        "ansible.windows.win_acl": recorded("win_acl_removed"),
+        "ansible.windows.win_powershell": recorded("win_powershell_rule_removed"),
+    }
+    result, calls = run("license_share", {**SHARE, "exclusive": True}, state, answers, task_vars=FLS_VARS)
+    assert result["changed"] is True and not result.get("failed"), result
+    assert names(calls) == ["win_host_state", "win_file", "win_powershell", "win_acl"]
+    remove, acl = calls[2]["args"], calls[3]["args"]
+    assert remove["parameters"] == {
+        "Path": "C:\\licenses",
+        "Sid": backup,
+        "Mask": -1610612736,
+        "Type": "Allow",
+        "Inheritance": "ContainerInherit, ObjectInherit",
+        "Propagation": "NoPropagateInherit, InheritOnly",
+    }
+    assert "RemoveAccessRuleSpecific" in remove["script"] and backup not in remove["script"]
+    assert acl == {
+        "path": "C:\\licenses",
+        "user": "S-1-1-0",
+        "rights": "ReadAndExecute, Synchronize",
+        "type": "allow",
+        "state": "absent",
+        "inherit": "ContainerInherit, ObjectInherit",
+        "propagation": "None",
+    }
+    assert "S-1-3-0" not in repr(calls[1:])  # the inherited CREATOR OWNER rule is left alone
+    revoked = [r.split(" (")[0] for r in result["revoked"]]
+    assert revoked == ["allow CORP\\backup other", "allow Everyone read"]
+
+
 LICENSE = {"content": NEW, "dest": "C:\\licenses"}
 LICENSE_ANSWERS = {
     "ansible.windows.win_file": recorded("win_file_present"),

@@ -2,11 +2,12 @@
 
 Its argument spec must be the contract's (what the Windows adapter sends) with the lab reader's section
 names; it must be read-only, print nothing but the module's JSON, and never put a secret of the settings
-store into its result. Every PowerShell script of the collection (plugins/, molecule/windows/) must parse
-(tree-sitter-powershell, pinned in requirements.txt)."""
+store into its result. Every PowerShell script of the collection (plugins/, molecule/windows/), and every
+script the Windows adapter sends inline, must parse (tree-sitter-powershell, pinned in requirements.txt)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -255,6 +256,34 @@ def test_the_scripts_are_found():
 def test_every_powershell_script_parses(script):
     error = first_syntax_error(script.read_text(encoding="utf-8-sig"))
     assert error is None, f"{script.relative_to(ROOT)}: syntax error at {error}"
+
+
+def inline_scripts() -> dict[str, str]:
+    """The PowerShell the Windows adapter sends inline (``win_powershell`` ``script``): the ``*_SCRIPT``
+    string constants of plugins/plugin_utils/_platform_windows*.py, by ``module.NAME``."""
+    found = {}
+    for path in sorted((ROOT / "plugins" / "plugin_utils").glob("_platform_windows*.py")):
+        module = importlib.import_module(f"{PLUGIN_UTILS}.{path.stem}")
+        for name, value in vars(module).items():
+            if name.endswith("_SCRIPT") and isinstance(value, str):
+                found[f"{path.stem}.{name}"] = value
+    return found
+
+
+PLUGIN_UTILS = "ansible_collections.printops.prismadirect.plugins.plugin_utils"
+INLINE_SCRIPTS = inline_scripts()
+
+
+def test_the_inline_scripts_are_found():
+    assert {"_platform_windows_fls.REMOVE_RULE_SCRIPT", "_platform_windows_license.REPLACE_SCRIPT"} <= set(
+        INLINE_SCRIPTS
+    )
+
+
+@pytest.mark.parametrize("name", INLINE_SCRIPTS)
+def test_every_inline_powershell_script_parses(name):
+    error = first_syntax_error(INLINE_SCRIPTS[name])
+    assert error is None, f"{name}: syntax error at {error}"
 
 
 def test_a_syntax_error_is_reported_at_its_line():

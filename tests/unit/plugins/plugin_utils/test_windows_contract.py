@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import ntpath
+import re
 from typing import Any
 from unittest.mock import MagicMock
 
 import ps_argspec
 import pytest
+from ansible_collections.printops.prismadirect.plugins.module_utils.acl_model import AccessRule
 from ansible_collections.printops.prismadirect.plugins.module_utils.planning_core import Change
 from ansible_collections.printops.prismadirect.plugins.module_utils.settings import (
     DEFAULT_DOCUMENT,
@@ -20,8 +22,14 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.settings imp
     SETTING_KINDS,
 )
 from ansible_collections.printops.prismadirect.plugins.module_utils.validation import parse_account
+from ansible_collections.printops.prismadirect.plugins.module_utils.windows_state import rights_names
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import PlatformError
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_windows import WindowsPlatform
+from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_windows_fls import (
+    REMOVE_RULE_SCRIPT,
+    acl_args,
+    rights_mask,
+)
 
 SID_SVC = "S-1-5-21-1004336348-1177238915-682003330-1107"
 SID_F2 = "S-1-5-21-1004336348-1177238915-682003330-1108"
@@ -122,6 +130,17 @@ def rule(
 
 
 ADMINS = rule("BUILTIN\\Administrators", "S-1-5-32-544", "full")
+# Explicit rules win_acl cannot remove exactly, one per reason (PowerShell review).
+EXOTIC_REVOKES = [
+    # 1. generic rights (GENERIC_ALL; GENERIC_READ|GENERIC_EXECUTE): FileSystemAccessRule throws for them
+    rule("CREATOR OWNER", "S-1-3-0", "other", raw="268435456; ContainerInherit, ObjectInherit; InheritOnly"),
+    rule("CORP\\svc_ors", SID_SVC, "other", raw="-536805376; ObjectInherit; InheritOnly"),
+    # 2. a propagation that is not one of win_acl's choices
+    rule("f2", SID_F2, "other", raw="Modify, Synchronize; ContainerInherit; NoPropagateInherit, InheritOnly"),
+    # 3. a deny rule with Synchronize (win_acl builds deny rules without it), an allow rule without it
+    rule("f2", SID_F2, "other", kind="deny", raw="Write, Synchronize; ContainerInherit, ObjectInherit; None"),
+    rule("f2", SID_F2, "modify", raw="Modify; ContainerInherit, ObjectInherit; None"),
+]
 EXISTS = {"accounts": {"CORP\\svc_ors": {"exists": True}, "svc_ors@corp.example.com": {"exists": True}}}
 
 # (id, change, reader state, module answers, expected module names or the PlatformError text)
@@ -430,7 +449,42 @@ CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
         ),
         {},
         {},
-        ["ansible.windows.win_file"] + ["ansible.windows.win_acl"] * 6,
+        ["ansible.windows.win_file", "ansible.windows.win_acl", "ansible.windows.win_powershell"]
+        + ["ansible.windows.win_acl"] * 4,
+    ),
+    (
+        "acl, revokes win_acl cannot build",
+        Change(
+            "acl.ensure",
+            {
+                "path": "C:\\licenses",
+                "create": False,
+                "grant": [],
+                "revoke": EXOTIC_REVOKES,
+                "rules": [],
+            },
+            "r",
+        ),
+        {},
+        {},
+        ["ansible.windows.win_file"] + ["ansible.windows.win_powershell"] * len(EXOTIC_REVOKES),
+    ),
+    (
+        "acl, an exotic revoke without a SID",
+        Change(
+            "acl.ensure",
+            {
+                "path": "C:\\licenses",
+                "create": False,
+                "grant": [],
+                "revoke": [rule("CORP\\old", None, "other", raw="268435456; ContainerInherit; InheritOnly")],
+                "rules": [],
+            },
+            "r",
+        ),
+        {},
+        {},
+        "cannot be removed exactly",
     ),
     (
         "acl, a grant of other rights",
@@ -730,13 +784,15 @@ def test_acl_arguments_name_rules_by_sid_and_revoke_them_exactly_as_read():
             "propagation": "None",
         },
         {
-            **base,
-            "user": SID_SVC,
-            "rights": "-536805376",
-            "type": "allow",
-            "state": "absent",
-            "inherit": "ObjectInherit",
-            "propagation": "InheritOnly",
+            "script": REMOVE_RULE_SCRIPT,
+            "parameters": {
+                "Path": "D:\\FlexNet\\licenses",
+                "Sid": SID_SVC,
+                "Mask": -536805376,
+                "Type": "Allow",
+                "Inheritance": "ObjectInherit",
+                "Propagation": "InheritOnly",
+            },
         },
         {
             **base,
@@ -775,6 +831,93 @@ def test_acl_arguments_name_rules_by_sid_and_revoke_them_exactly_as_read():
             "propagation": "None",
         },
     ]
+
+
+# What win_acl builds of its arguments, as .NET's FileSystemAccessRule(identity, rights, inheritance,
+# propagation, type) does (AccessMaskFromRights): it throws for rights outside 0..FullControl (generic
+# rights), adds Synchronize to allow rules and drops it from deny rules but (almost) full control.
+FULL_CONTROL, SYNCHRONIZE, DELETE_CHILD = 0x1F01FF, 0x100000, 0x40
+
+
+def win_acl_builds(args: dict[str, Any]) -> tuple[int, frozenset[str], frozenset[str]]:
+    mask = rights_mask(args["rights"])
+    if mask is None or not 0 <= mask <= FULL_CONTROL:
+        raise ValueError(f"FileSystemAccessRule throws for rights {args['rights']!r}")
+    if args["type"] == "allow":
+        mask |= SYNCHRONIZE
+    elif mask not in (FULL_CONTROL, FULL_CONTROL & ~DELETE_CHILD):
+        mask &= ~SYNCHRONIZE
+    return mask, flags(args["inherit"]), flags(args["propagation"])
+
+
+def flags(text: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in text.split(",")) - {"None"}
+
+
+def as_read(entry: dict[str, Any]) -> tuple[int, frozenset[str], frozenset[str]]:
+    rights, inherit, propagation = (part.strip() for part in entry["raw"].split(";"))
+    return rights_mask(rights), flags(inherit), flags(propagation)
+
+
+SCRIPT_PARAMETERS = re.findall(r"\]\$(\w+)", REMOVE_RULE_SCRIPT.split(")\n", 1)[0])
+
+
+@pytest.mark.parametrize(
+    "case", ["acl, revokes exactly as read, then a grant", "acl, revokes win_acl cannot build"]
+)
+def test_each_revoke_removes_exactly_the_rule_as_read(case):
+    change = next(c[1] for c in CASES if c[0] == case)
+    adapter, action = platform()
+    adapter.apply(change)
+    revokes = [r for r in change.args["revoke"] if r["raw"]]
+    calls = [c for c in action.calls[1:] if c["args"].get("state") != "present"]
+    for entry, call in zip(revokes, calls[: len(revokes)], strict=True):
+        args = call["args"]
+        if call["module"] == "ansible.windows.win_acl":
+            assert ps_argspec.validate(spec_of("ansible.windows.win_acl"), args) == []
+            assert (args["user"], win_acl_builds(args)) == (entry["id"], as_read(entry)), entry
+            continue
+        assert call["module"] == "ansible.windows.win_powershell"
+        assert args["script"] is REMOVE_RULE_SCRIPT  # one fixed script: values only as parameters
+        parameters = args["parameters"]
+        assert list(parameters) == SCRIPT_PARAMETERS
+        mask, inherit, propagation = as_read(entry)
+        assert (parameters["Sid"], parameters["Type"].lower()) == (entry["id"], entry["type"])
+        assert (parameters["Mask"], flags(parameters["Inheritance"]), flags(parameters["Propagation"])) == (
+            mask,
+            inherit,
+            propagation,
+        )
+
+
+@pytest.mark.parametrize("entry", EXOTIC_REVOKES, ids=lambda e: e["raw"])
+def test_win_acl_cannot_remove_the_exotic_rules(entry):
+    """Why they go to win_powershell: win_acl would refuse, throw, or remove nothing."""
+    args = acl_args("C:\\licenses", AccessRule.from_state(entry), "absent")
+    problems = ps_argspec.validate(spec_of("ansible.windows.win_acl"), args)
+    try:
+        built = win_acl_builds(args)
+    except ValueError as exc:
+        problems.append(str(exc))
+    else:
+        if built != as_read(entry):
+            problems.append(f"win_acl removes {built}, the rule is {as_read(entry)}")
+    assert problems, args
+
+
+def test_rights_masks_are_read_back_as_the_reader_prints_them():
+    for mask in (FULL_CONTROL, 0x1301BF, 0x301BF, 0x120116, 0x10000000, -536805376, -1610612736, 0x200):
+        assert rights_mask(rights_names(mask)) == mask, rights_names(mask)
+    assert rights_mask("Modify, Frobnicate") is None and rights_mask("4294967296") is None
+
+
+def test_the_remove_script_changes_only_what_it_found_and_honours_check_mode():
+    script = REMOVE_RULE_SCRIPT
+    assert script.startswith("[CmdletBinding(SupportsShouldProcess)]")  # win_powershell runs it in check mode
+    assert "GetAccessRules($true, $false," in script  # explicit rules only: inherited ones are never removed
+    assert "$acl.RemoveAccessRuleSpecific($rule)" in script
+    assert "if ($removed.Count -gt 0 -and -not $Ansible.CheckMode) {" in script
+    assert "$Ansible.Changed = $removed.Count -gt 0" in script
 
 
 def test_share_arguments_give_the_complete_access_list():
@@ -974,6 +1117,8 @@ def test_a_failed_probe_says_why():
         ("ansible.windows.win_share", {"name": "s", "path": "C:\\x", "read": ["a", "b"]}, "read: list"),
         ("ansible.windows.win_user", {"password": "x"}, "name: required"),
         ("ansible.windows.win_command", {"argv": ["a"], "cmd": "a"}, "mutually exclusive"),
+        ("ansible.windows.win_powershell", {"script": "x", "parameters": "Path=C:\\x"}, "parameters: str"),
+        ("ansible.windows.win_powershell", {"parameters": {}}, "one of path, script is required"),
         ("ansible.windows.win_command", {"chdir": "C:\\"}, "one of _raw_params, argv, cmd is required"),
         ("ansible.windows.win_service", {"name": "s", "password": "x"}, "username: required by password"),
         ("ansible.windows.win_uri", {"url": "https://x", "status_code": ["200"]}, "status_code[0]"),
