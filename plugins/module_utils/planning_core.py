@@ -33,6 +33,7 @@ __all__ = [
     "settings_warnings",
     "settings_write",
     "store_protection_drift",
+    "store_protection_goal",
 ]
 
 DEFAULT_SERVICE = "Print ORS Service"
@@ -198,6 +199,15 @@ def store_protection_drift(state: Mapping[str, Any]) -> str | None:
         if value is not None and section.get(key) is not None and str(section[key]) != value
     ]
     return f"the settings store's {', '.join(wrong)}" if wrong else None
+
+
+def store_protection_goal(state: Mapping[str, Any]) -> str:
+    """How ``settings.write`` leaves the store protected, in the terms of the platform that read it (the
+    diff's ``after``): a platform that gives its own verdict (``protection``, Windows) sets an ACL."""
+    section = state.get("settings")
+    if isinstance(section, Mapping) and "protection" in section:
+        return "not inherited, Administrators and SYSTEM full control, the ORS account read"
+    return f"owner {STORE_OWNER}, the ORS group, mode {STORE_MODE}"
 
 
 def parsed_licenses(

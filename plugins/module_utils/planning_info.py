@@ -23,6 +23,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.planning_cor
     service_entry,
     settings_view,
     settings_warnings,
+    store_protection_drift,
 )
 from ansible_collections.printops.prismadirect.plugins.module_utils.settings import (
     SECRET_KEYS,
@@ -152,6 +153,17 @@ def assistance_report(view: Mapping[str, Any] | None, now: datetime) -> tuple[di
     return state, warnings
 
 
+def _protection_warnings(state: Mapping[str, Any]) -> list[str]:
+    """The store holds the verification code and the proxy password: readable by others, it is a
+    finding even when every setting is right."""
+    drift = store_protection_drift(state)
+    if not drift:
+        return []
+    return [
+        f"the settings store is not protected as it must be ({drift}): the remote_service role puts it right"
+    ]
+
+
 def info_from_state(state: Mapping[str, Any], today: date, now: datetime | None = None) -> dict[str, Any]:
     """Everything ``remote_service_info`` returns except the light (see ``light``).
 
@@ -180,6 +192,7 @@ def info_from_state(state: Mapping[str, Any], today: date, now: datetime | None 
         "remote_assistance": assistance,
         "warnings": [
             *settings_warnings(state),
+            *_protection_warnings(state),
             *(f"{entry['name']}: {w}" for entry in licenses for w in entry["warnings"]),
             *assistance_warnings,
         ],

@@ -32,6 +32,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.planning_cor
     settings_warnings,
     settings_write,
     store_protection_drift,
+    store_protection_goal,
 )
 from ansible_collections.printops.prismadirect.plugins.module_utils.settings import (
     LICENSE_SERVERS,
@@ -88,7 +89,7 @@ def _write_plan(
     result = {**result, "changed_keys": list(patch.changed_keys)}
     diff = settings_diff(view, patch, sections)
     if drift:
-        diff["before"]["store"], diff["after"]["store"] = drift, "owner root, the ORS group, mode 0640"
+        diff["before"]["store"], diff["after"]["store"] = drift, store_protection_goal(state)
     return Plan(changes=changes, diff=diff, warnings=(*settings_warnings(state), *warnings), result=result)
 
 

@@ -488,6 +488,21 @@ def test_unreadable_store_is_a_warning():
     assert info_from_state(state, TODAY)["warnings"][0].startswith("the settings store could not be read")
 
 
+def test_status_reports_a_store_others_may_read():
+    """The store holds the verification code: a loose store is a finding of the status, on any platform."""
+    lab = host_state()
+    lab["settings"] = {**store_section(settings_view(**READY)), "mode": "0644"}
+    windows = host_state()
+    windows["settings"] = {
+        **store_section(settings_view(**READY)),
+        "protection": "BUILTIN\\Users may read it",
+    }
+    for state, why in ((lab, "mode is 0644, not 0640"), (windows, "Users may read it")):
+        (warning,) = [w for w in info_from_state(state, TODAY)["warnings"] if "settings store" in w]
+        assert warning.startswith("the settings store is not protected as it must be") and why in warning
+    assert not [w for w in info_from_state(host_state(), TODAY)["warnings"] if "settings store" in w]
+
+
 def test_remote_service_reports_every_serial_and_unreadable_licenses():
     licenses = [
         {"name": "b.lic", "text": license_text("PDS-100002")},
