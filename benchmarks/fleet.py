@@ -83,8 +83,8 @@ NEWER = replace(
 )
 
 LEGEND = (
-    "changed hosts: hosts whose recap says changed > 0 (site.yml's report files are written on the\n"
-    "controller for the first PRISMAdirect host: it counts in every site.yml run). round trips/host,\n"
+    "changed hosts: hosts whose recap says changed > 0 (the fleet report's files are not a change).\n"
+    "round trips/host,\n"
     "/FLS: module executions on each PRISMAdirect host / FLS (one interpreter start each); mean\n"
     "(min-max). req/serial (max): license requests the back office received / serials, and the most for\n"
     "one serial. CPU s: ansible-playbook and every process it reaped (with the lab's local connection,\n"
