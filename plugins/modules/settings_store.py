@@ -167,6 +167,10 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_TRUE
+from ansible_collections.printops.prismadirect.plugins.module_utils.lab_read_host import (
+    group_name,
+    user_name,
+)
 from ansible_collections.printops.prismadirect.plugins.module_utils.settings import (
     SECRET_KEYS,
     SETTING_KINDS,
@@ -326,13 +330,6 @@ def _mode(mode):
     return int(text, 8)
 
 
-def _name_of(ids, lookup):
-    try:
-        return lookup(ids)[0]
-    except KeyError:
-        return str(ids)
-
-
 def read_document(path):
     """The current document (a dict) or ``None`` when the file does not exist."""
     if not os.path.lexists(path):
@@ -440,8 +437,8 @@ def ensure_settings(
             os.chown(path, uid, gid)
             os.chmod(path, want_mode)
     attrs_after = {
-        "owner": _name_of(uid, pwd.getpwuid),
-        "group": _name_of(gid, grp.getgrgid),
+        "owner": user_name(uid),
+        "group": group_name(gid),
         "mode": f"{want_mode:04o}",
     }
     if current is None:
@@ -450,8 +447,8 @@ def ensure_settings(
         before_diff = {
             "path": path,
             "state": "present",
-            "owner": _name_of(st.st_uid, pwd.getpwuid),
-            "group": _name_of(st.st_gid, grp.getgrgid),
+            "owner": user_name(st.st_uid),  # as read before the write
+            "group": group_name(st.st_gid),
             "mode": f"{stat.S_IMODE(st.st_mode):04o}",
             "settings": masked_settings(current, after, side="before"),
         }

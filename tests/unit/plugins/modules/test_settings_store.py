@@ -13,7 +13,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from ansible_collections.printops.prismadirect.plugins.modules import host_state, settings_store
+from ansible_collections.printops.prismadirect.plugins.module_utils.lab_read_host import read_settings
+from ansible_collections.printops.prismadirect.plugins.modules import settings_store
 from ansible_collections.printops.prismadirect.plugins.modules.settings_store import (
     StoreError,
     ensure_settings,
@@ -113,7 +114,7 @@ def test_creates_the_document_from_the_defaults(path, tmp_path):
 
 def test_view_is_the_same_as_what_host_state_reads(path):
     result = ensure_settings(path, {"proxy.mode": "manual"}, {"proxy.password": PROXY_PASSWORD}, group=GROUP)
-    assert result["view"] == host_state.read_settings(path)
+    assert result["view"] == read_settings(path)
 
 
 def test_second_run_changes_nothing_and_does_not_write(path):

@@ -1,16 +1,16 @@
-"""Unit tests of the Floating License Server sections of plugins/modules/host_state.py (folder, share,
-license_backups, license_server) on temporary lab layouts: real ``getfacl``/``setfacl`` on a temporary
+"""Unit tests of plugins/module_utils/lab_read_fls.py (the lab reader's Floating License Server sections
+folder, share and license_server) on temporary lab layouts: real ``getfacl``/``setfacl`` on a temporary
 folder (the lab runs as root), a fake ``pdbedit``."""
 
 from __future__ import annotations
 
 import pwd
 import shutil
-import stat
 import subprocess
+from pathlib import Path
 
 import pytest
-from ansible_collections.printops.prismadirect.plugins.modules import host_state
+from ansible_collections.printops.prismadirect.plugins.module_utils import lab_read_fls
 
 pytestmark = pytest.mark.skipif(not shutil.which("setfacl"), reason="the acl package is not installed")
 NT_1 = "61a573331070645db1a0acd52e3123d7"  # NT hashes of Fls-Share-Pw-1 and -2
@@ -28,14 +28,18 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, proc.stderr
 
 
-@pytest.fixture
-def fls(tmp_path):
-    """A lab home with the FLS fls1: its license folder (0750 root:root) and shares.conf."""
-    root = tmp_path / "hosts" / "fls1"
+def make_fls(home: Path) -> Path:
+    """``home`` as a lab home with the FLS fls1: its license folder (0750 root:root) and samba/."""
+    root = home / "hosts" / "fls1"
     (root / "licenses").mkdir(parents=True)
     (root / "licenses").chmod(0o750)
-    (tmp_path / "samba").mkdir()
-    return tmp_path
+    (home / "samba").mkdir()
+    return home
+
+
+@pytest.fixture
+def fls(tmp_path):
+    return make_fls(tmp_path)
 
 
 def params(home, **extra) -> dict:
@@ -53,7 +57,7 @@ def params(home, **extra) -> dict:
 def test_folder_rules_from_getfacl(fls):
     folder = fls / "hosts" / "fls1" / "licenses"
     subprocess.run(["setfacl", "-m", "u:nobody:rwx", "-d", "-m", "u:nobody:rwx", str(folder)], check=True)
-    result = host_state.read_folder("/licenses", str(fls / "hosts" / "fls1"), run)
+    result = lab_read_fls.read_folder("/licenses", str(fls / "hosts" / "fls1"), run)
     assert (result["path"], result["exists"], result["owner"], result["group"]) == (
         "/licenses",
         True,
@@ -66,13 +70,13 @@ def test_folder_rules_from_getfacl(fls):
 
 
 def test_a_missing_folder_has_no_rules(fls):
-    result = host_state.read_folder("/elsewhere", str(fls / "hosts" / "fls1"), run)
+    result = lab_read_fls.read_folder("/elsewhere", str(fls / "hosts" / "fls1"), run)
     assert (result["exists"], result["rules"], result["owner"]) == (False, [], None)
 
 
 def test_an_unreadable_acl_fails_the_read(fls):
-    with pytest.raises(host_state.ReadError, match="cannot read the ACL"):
-        host_state.read_folder("/licenses", str(fls / "hosts" / "fls1"), lambda argv: (1, "", "no acl"))
+    with pytest.raises(lab_read_fls.ReadError, match="cannot read the ACL"):
+        lab_read_fls.read_folder("/licenses", str(fls / "hosts" / "fls1"), lambda argv: (1, "", "no acl"))
 
 
 def test_share_section_access_and_passwords(fls):
@@ -86,7 +90,9 @@ def test_share_section_access_and_passwords(fls):
         {"name": "nobody", "nt_hash": NT_1},  # no Samba account
         {"name": "svc_ors_f3"},  # no candidate
     ]
-    share, warnings = host_state.read_share(params(fls, accounts=accounts), str(fls / "hosts" / "fls1"), run)
+    share, warnings = lab_read_fls.read_share(
+        params(fls, accounts=accounts), str(fls / "hosts" / "fls1"), run
+    )
     assert warnings == []
     assert (share["exists"], share["section"], share["path"], share["description"]) == (
         True,
@@ -119,61 +125,18 @@ def test_share_section_access_and_passwords(fls):
 def test_share_path_in_the_modules_form(fls, path, shown):
     root = fls / "hosts" / "fls1"
     (fls / "samba" / "shares.conf").write_text(f"[fls1-licenses]\npath = {path.format(root=root)}\n")
-    share, _ = host_state.read_share(params(fls), str(root), run)
+    share, _ = lab_read_fls.read_share(params(fls), str(root), run)
     assert share["path"] == shown
 
 
 def test_a_missing_share_still_reports_the_passdb(fls):
-    share, warnings = host_state.read_share(
+    share, warnings = lab_read_fls.read_share(
         params(fls, accounts=[{"name": "svc_ors_f1", "nt_hash": NT_1}]), str(fls / "hosts" / "fls1"), run
     )
     assert share["exists"] is False and share["access"] == [] and "shares.conf" in warnings[0]
     assert share["users"] == {"svc_ors_f1": {"exists": True, "password_matches": True}}
 
 
-def test_license_backups_and_licenses_of_the_folder(fls):
-    folder = fls / "hosts" / "fls1" / "licenses"
-    for name in ("PDS-1.lic", "PDS-1.lic.20261129T101500Z.bak", "notes.txt"):
-        (folder / name).write_text("x")
-    state, _ = host_state.read_host_state({**params(fls), "sections": ["licenses", "license_backups"]}, run)
-    assert [e["name"] for e in state["licenses"]] == ["PDS-1.lic"]
-    assert state["license_backups"] == ["PDS-1.lic.20261129T101500Z.bak"]
-
-
-def test_license_server(fls):
-    lmutil = fls / "bin" / "lmutil"
-    lmutil.parent.mkdir()
-    lmutil.write_text("#!/bin/sh\n")
-    lmutil.chmod(lmutil.stat().st_mode | stat.S_IXUSR)
-    state, warnings = host_state.read_host_state(
-        {
-            **params(fls),
-            "sections": ["license_server"],
-            "lmutil_path": str(lmutil),
-            "license_service": "License Server",
-        },
-        run,
-    )
-    assert state["license_server"] == {
-        "lmutil": {"path": str(lmutil), "exists": True},
-        "service": {"name": "License Server", "exists": False, "state": None},  # no program file
-    }
-    assert warnings == []
-    missing, _ = host_state.read_license_server({"lmutil_path": str(fls / "nope")}, run)
-    assert missing == {"lmutil": {"path": str(fls / "nope"), "exists": False}}
-
-
-@pytest.mark.parametrize(
-    ("sections", "missing", "option"),
-    [
-        (["folder"], {"folder_path": None}, "folder_path"),
-        (["share"], {"share_name": None}, "share_name"),
-        (["share"], {"lab_host": None}, "lab_host"),
-        (["license_server"], {"lab_host": None, "license_service": "License Server"}, "lab_host"),
-    ],
-)
-def test_each_section_names_the_option_it_needs(fls, sections, missing, option):
-    given = {**params(fls), "service": "Print ORS Service", "sections": sections, **missing}
-    assert host_state.missing_option(given).startswith(
-        f"{option}: required to read the {sections[0]} section"
-    )
+def test_license_server_without_lmutil_or_service(fls):
+    missing, warnings = lab_read_fls.read_license_server({"lmutil_path": str(fls / "nope")}, run)
+    assert missing == {"lmutil": {"path": str(fls / "nope"), "exists": False}} and warnings == []
