@@ -48,15 +48,15 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
+
+import procs  # lab/procs.py, beside this script (its folder is first on sys.path)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -178,7 +178,7 @@ def recorded(lab: Lab) -> Lab:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Small helpers: files, processes, ports
+# Small helpers: files, processes (the pid-file, liveness and stop helpers are in procs.py), ports
 
 
 def write_if_changed(path: Path, text: str, mode: int = 0o644) -> bool:
@@ -206,35 +206,6 @@ def render(template: str, lab: Lab) -> str:
     return Template(text).substitute(home=str(lab.home), smb_port=lab.smb_port)
 
 
-def read_pid(path: Path) -> int | None:
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not running
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
-
-
 def pids() -> Iterator[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
@@ -245,8 +216,8 @@ def processes_using(conf: Path, programs: tuple[str, ...]) -> list[int]:
     """Live processes of ``programs`` (by executable base name) whose command line names ``conf``."""
     found = []
     for pid in pids():
-        args = cmdline(pid)
-        if not args or not alive(pid):
+        args = procs.cmdline(pid)
+        if not args or not procs.alive(pid):
             continue
         names = {Path(arg).name for arg in args[:2]}
         if names & set(programs) and any(str(conf) in arg for arg in args):
@@ -256,34 +227,7 @@ def processes_using(conf: Path, programs: tuple[str, ...]) -> list[int]:
 
 def our_pid(pidfile: Path, conf: Path) -> int | None:
     """The pid in ``pidfile`` when it is alive and runs with ``conf`` (guards against recycled pids)."""
-    pid = read_pid(pidfile)
-    if pid is None or not alive(pid):
-        return None
-    return pid if any(str(conf) in arg for arg in cmdline(pid)) else None
-
-
-TERMINATED: list[int] = []  # pids this run stopped, for wait_reaped()
-
-
-def terminate(pid: int, wait: float = 10.0) -> bool:
-    for sig, limit in ((signal.SIGTERM, wait), (signal.SIGKILL, 3.0)):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return True
-        TERMINATED.append(pid)
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            if not alive(pid):
-                return True
-            time.sleep(0.05)
-    return not alive(pid)
-
-
-def wait_reaped(timeout: float = 5.0) -> None:
-    """Wait (a little) until the stopped daemons are gone from the process table. They are orphans:
-    only PID 1 can reap them, and without systemd PID 1 may do that lazily (they stay zombies a while)."""
-    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in TERMINATED), timeout=timeout)
+    return procs.our_pid(pidfile, lambda args: any(str(conf) in arg for arg in args))
 
 
 def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
@@ -327,15 +271,6 @@ def tail(path: Path, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def wait_for(predicate, timeout: float = START_TIMEOUT) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return bool(predicate())
-
-
 # ---------------------------------------------------------------------------------------------------
 # packages
 
@@ -375,7 +310,7 @@ def distribution_daemons(lab: Lab) -> set[int]:
     """smbd/nmbd/supervisord processes that are not the lab's."""
     found = set()
     for pid in pids():
-        args = cmdline(pid)
+        args = procs.cmdline(pid)
         names = {Path(arg).name for arg in args[:2]}
         if names & {"smbd", "nmbd", "supervisord"} and not any(str(lab.home) in arg for arg in args):
             found.add(pid)
@@ -409,7 +344,7 @@ def packages_up(lab: Lab) -> None:
     say("packages", f"installed {' '.join(missing)}")
     started = distribution_daemons(lab) - before
     if started:
-        names = ", ".join(f"{Path(cmdline(pid)[0]).name} (pid {pid})" for pid in sorted(started))
+        names = ", ".join(f"{Path(procs.cmdline(pid)[0]).name} (pid {pid})" for pid in sorted(started))
         say("packages", f"warning: the install started the distribution's daemons: {names}")
 
 
@@ -477,7 +412,7 @@ def users_down(lab: Lab) -> None:
         uid = _uid(name)
         if uid is not None:
             for pid in processes_of(uid):  # left over by a program supervisord did not stop
-                terminate(pid, wait=5.0)
+                procs.terminate(pid, wait=5.0)
         proc = subprocess.run(["userdel", name], capture_output=True, text=True, check=False)
         if proc.returncode not in (0, 6):  # 6: no such user (removed meanwhile)
             raise LabError(f"userdel {name} failed (exit {proc.returncode}): {proc.stderr.strip()}")
@@ -698,7 +633,7 @@ def samba_up(lab: Lab) -> None:
     pid = smbd_pid(lab)
     reason = "started"
     if pid is not None:
-        if not conf_changed and wait_for(lambda: port_open(lab.smb_port), timeout=5.0):
+        if not conf_changed and procs.wait_for(lambda: port_open(lab.smb_port), timeout=5.0):
             say("samba", f"already running on {where} (pid {pid})")
             return
         reason = "restarted (config changed)" if conf_changed else "restarted (did not answer)"
@@ -716,7 +651,9 @@ def samba_up(lab: Lab) -> None:
             "sh", "-c", 'mount --bind "$0" /var/log/samba && exec "$@"', str(lab.samba / "log"), *cmd,
         ]  # fmt: skip
     proc = run_logged(cmd, log)
-    started = proc.returncode == 0 and wait_for(lambda: smbd_pid(lab) is not None and port_open(lab.smb_port))
+    started = proc.returncode == 0 and procs.wait_for(
+        lambda: smbd_pid(lab) is not None and port_open(lab.smb_port), timeout=START_TIMEOUT
+    )
     if not started:
         raise LabError(
             f"smbd did not start on {where} (exit {proc.returncode}); see {log} and "
@@ -730,12 +667,12 @@ def samba_stop(lab: Lab) -> list[int]:
     stopped = []
     for pidfile in ("smbd.pid", "samba-dcerpcd.pid"):
         pid = our_pid(lab.samba / "pid" / pidfile, lab.smb_conf)
-        if pid is not None and terminate(pid):
+        if pid is not None and procs.terminate(pid):
             stopped.append(pid)
     programs = ("smbd", "samba-dcerpcd", "rpcd_classic", "rpcd_epmapper", "rpcd_fsrvp", "rpcd_lsad")
     programs += ("rpcd_mdssvc", "rpcd_spoolss", "rpcd_winreg", "samba-bgqd")
     for pid in processes_using(lab.smb_conf, programs):
-        if terminate(pid, wait=5.0):
+        if procs.terminate(pid, wait=5.0):
             stopped.append(pid)
     return stopped
 
@@ -777,16 +714,16 @@ def supervisord_up(lab: Lab) -> None:
     pid = supervisord_pid(lab)
     reason = "started"
     if pid is not None:
-        if not conf_changed and wait_for(lambda: supervisord_answers(lab), timeout=5.0):
+        if not conf_changed and procs.wait_for(lambda: supervisord_answers(lab), timeout=5.0):
             say("supervisord", f"already running on {where} (pid {pid})")
             return
         reason = "restarted (config changed)" if conf_changed else "restarted (did not answer)"
-        terminate(pid, wait=30.0)
+        procs.terminate(pid, wait=30.0)
 
     log = lab.supervisor / "log" / "start.log"
     proc = run_logged([binary("supervisord", "/usr/bin/supervisord"), "-c", str(lab.supervisord_conf)], log)
-    started = proc.returncode == 0 and wait_for(
-        lambda: supervisord_pid(lab) is not None and supervisord_answers(lab)
+    started = proc.returncode == 0 and procs.wait_for(
+        lambda: supervisord_pid(lab) is not None and supervisord_answers(lab), timeout=START_TIMEOUT
     )
     if not started:
         raise LabError(
@@ -801,11 +738,11 @@ def supervisord_down(lab: Lab) -> None:
     if pid is None:
         leftovers = processes_using(lab.supervisord_conf, ("supervisord",))
         for other in leftovers:
-            terminate(other, wait=30.0)
+            procs.terminate(other, wait=30.0)
         say("supervisord", "already stopped" if not leftovers else f"stopped leftover {leftovers}")
         return
     # SIGTERM: supervisord stops every program (stopsignal, stopwaitsecs) and then exits.
-    if not terminate(pid, wait=60.0):
+    if not procs.terminate(pid, wait=60.0):
         raise LabError(f"supervisord (pid {pid}) did not stop")
     say("supervisord", f"stopped with its programs (pid {pid})")
 
@@ -890,7 +827,10 @@ def license_servers_up(lab: Lab, hosts: list[Host], updated: set[str]) -> None:
             proc = supervisorctl(lab, "restart" if state == "RUNNING" else "start", program)
             if proc.returncode != 0:
                 raise LabError(f"{program} did not start: {(proc.stdout + proc.stderr).strip()}")
-        if not wait_for(lambda p=program, n=name: license_server_ready(lab, n, program_state(lab, p)[1])):
+        if not procs.wait_for(
+            lambda p=program, n=name: license_server_ready(lab, n, program_state(lab, p)[1]),
+            timeout=START_TIMEOUT,
+        ):
             log = lab.supervisor / "log" / f"{program}.log"
             raise LabError(f"{program} did not start or did not read its licenses; see {log}:\n{tail(log)}")
         started.append(f"{program} (pid {program_state(lab, program)[1]})")
@@ -959,7 +899,7 @@ def down(lab: Lab) -> int:
     users_down(lab)
     groups_down(lab)
     home_down(lab)
-    wait_reaped()
+    procs.wait_reaped()
     return 0
 
 

@@ -18,18 +18,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import ssl
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+# procs.py (the process helpers lab/ctl.py uses too) is in lab/: this script runs by path, so only its
+# own folder is on sys.path.
+sys.path.insert(0, str(HERE.parent))
+import procs
+
 SERVER = HERE / "server.py"
 DEFAULT_STATE = REPO / "lab" / ".state" / "backoffice"
 PROG = "backoffice"
@@ -63,35 +65,16 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _read_pid(state: Path) -> int | None:
-    text = _read(state / "pid")
-    return int(text) if text and text.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped) is not running
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _is_ours(pid: int, state: Path) -> bool:
-    """The pid runs server.py for this state directory (guards against a recycled pid)."""
-    if not _alive(pid):
-        return False
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return not Path("/proc/self").exists()  # no /proc: trust the pid file
-    args = [a.decode(errors="replace") for a in cmdline]
+def _is_ours(args: list[str], state: Path) -> bool:
+    """The command line runs server.py for this state directory."""
+    if not args:  # unreadable: without /proc, trust the pid file
+        return not Path("/proc/self").exists()
     return str(SERVER) in args and str(state) in args
+
+
+def _server_pid(state: Path) -> int | None:
+    """The pid in the pid file when it is alive and runs our server.py (guards against a recycled pid)."""
+    return procs.our_pid(state / "pid", lambda args: _is_ours(args, state))
 
 
 def _ping(url: str, ca: Path, timeout: float = 2.0) -> bool:
@@ -105,8 +88,8 @@ def _ping(url: str, ca: Path, timeout: float = 2.0) -> bool:
 
 def _running(state: Path) -> tuple[int | None, str | None, bool]:
     """(pid if our server process is alive, url, answers ping)."""
-    pid = _read_pid(state)
-    if pid is None or not _is_ours(pid, state):
+    pid = _server_pid(state)
+    if pid is None:
         return None, None, False
     url = _read(state / "url")
     return pid, url, bool(url) and _ping(url, state / "ca.pem")
@@ -117,27 +100,12 @@ def _clean(state: Path) -> None:
         (state / name).unlink(missing_ok=True)
 
 
-def _terminate(pid: int, wait: float = 10.0) -> bool:
-    for sig, limit in ((signal.SIGTERM, wait), (signal.SIGKILL, 3.0)):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return True
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                return True
-            time.sleep(0.05)
-    return not _alive(pid)
-
-
 def start(args: argparse.Namespace) -> int:
     state: Path = args.state_dir
     pid, url, ok = _running(state)
     if pid is not None:
-        deadline = time.monotonic() + args.timeout  # maybe another start is still bringing it up
-        while not ok and time.monotonic() < deadline:
-            time.sleep(0.1)
+        if not ok:  # maybe another start is still bringing it up
+            procs.wait_for(lambda: _running(state)[2], timeout=args.timeout, interval=0.1)
             pid, url, ok = _running(state)
         if ok:
             say(f"already running at {url} (pid {pid}; CA {state / 'ca.pem'})")
@@ -167,18 +135,22 @@ def start(args: argparse.Namespace) -> int:
         )
     (state / "pid").write_text(f"{proc.pid}\n")
 
-    deadline = time.monotonic() + args.timeout
-    while time.monotonic() < deadline:
-        code = proc.poll()
-        if code is not None:
-            _clean(state)
-            return fail(f"the simulator exited with code {code} during start", state)
+    def settled() -> bool:  # exited (reported below), or answers /v1/ping
+        if proc.poll() is not None:
+            return True
         url = _read(state / "url")
-        if url and _ping(url, state / "ca.pem", timeout=1.0):
-            say(f"started at {url} (pid {proc.pid}; CA {state / 'ca.pem'}; log {state / 'server.log'})")
-            return 0
-        time.sleep(0.05)
-    _terminate(proc.pid, wait=2.0)
+        return bool(url) and _ping(url, state / "ca.pem", timeout=1.0)
+
+    answered = procs.wait_for(settled, timeout=args.timeout)
+    code = proc.poll()
+    if code is not None:
+        _clean(state)
+        return fail(f"the simulator exited with code {code} during start", state)
+    if answered:
+        url = _read(state / "url")
+        say(f"started at {url} (pid {proc.pid}; CA {state / 'ca.pem'}; log {state / 'server.log'})")
+        return 0
+    procs.terminate(proc.pid, wait=2.0)
     proc.wait()
     _clean(state)
     return fail(f"the simulator did not answer /v1/ping within {args.timeout:g} s", state)
@@ -186,12 +158,12 @@ def start(args: argparse.Namespace) -> int:
 
 def stop(args: argparse.Namespace) -> int:
     state: Path = args.state_dir
-    pid = _read_pid(state)
-    if pid is None or not _is_ours(pid, state):
+    pid = _server_pid(state)
+    if pid is None:
         _clean(state)
         say("not running")
         return 0
-    if not _terminate(pid):
+    if not procs.terminate(pid):
         return fail(f"pid {pid} did not stop", state)
     _clean(state)
     say(f"stopped (pid {pid})")
