@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from ansible_collections.printops.prismadirect.plugins.module_utils.planning_core import VERBS
 from ansible_collections.printops.prismadirect.plugins.module_utils.validation import Account
 
-__all__ = ["Platform", "PlatformError", "VerbDispatch", "platform_for", "refuse_if_changed"]
+__all__ = ["Platform", "PlatformError", "VerbDispatch", "platform_for", "refuse_if_changed", "upload"]
 
 
 class PlatformError(Exception):
@@ -57,18 +58,7 @@ class VerbDispatch:
     (``license.write`` -> ``_license_write``)."""
 
     name = "this"
-    VERBS = (
-        "account.ensure",
-        "account.grant_service_logon",
-        "service.configure",
-        "service.start",
-        "service.restart",
-        "settings.write",
-        "acl.ensure",
-        "share.ensure",
-        "license.write",
-        "license.reread",
-    )
+    VERBS = VERBS  # the planner's list: a Change of any other verb cannot be made
 
     def apply(self, change: Any) -> bool:
         if change.verb not in self.VERBS:
@@ -91,6 +81,16 @@ def refuse_if_changed(filename: str, read_sha256: str | None, now_sha256: str | 
         f"{filename} {what} since the host was read: another process writes the license folder. "
         "Nothing was written; run again to plan against the folder as it is now"
     )
+
+
+def upload(action: Any, name: str, text: str) -> str:
+    """``text`` as the file ``name`` in the task's remote temporary directory, readable by the become
+    user; its path. (ansible's ``_fixup_perms2`` leaves Windows hosts' files as they are.)"""
+    tmpdir = action._connection._shell.tmpdir or action._make_tmp_path()
+    source = action._connection._shell.join_path(tmpdir, name)
+    action._transfer_data(source, text)
+    action._fixup_perms2((tmpdir, source))
+    return source
 
 
 def platform_for(action: Any, hide: Any) -> Platform:

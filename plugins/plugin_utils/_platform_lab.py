@@ -34,6 +34,7 @@ from ansible_collections.printops.prismadirect.plugins.module_utils.validation i
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import (
     PlatformError,
     VerbDispatch,
+    upload,
 )
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform_lab_fls import (
     LabFlsVerbs,
@@ -91,15 +92,6 @@ class LabPlatform(LabFlsVerbs, LabLicenseVerbs, VerbDispatch):
         self._reload: set[str] = set()  # programs whose file changed while supervisord had them loaded
 
     # -- modules ------------------------------------------------------------------------------------
-
-    def _upload(self, name: str, text: str) -> str:
-        """``text`` as the file ``name`` in the task's remote temporary directory; its path."""
-        action = self._action
-        tmpdir = action._connection._shell.tmpdir or action._make_tmp_path()
-        source = action._connection._shell.join_path(tmpdir, name)
-        action._transfer_data(source, text)
-        action._fixup_perms2((tmpdir, source))
-        return source
 
     def _run(self, module: str, args: Mapping[str, Any], secret: bool = False) -> dict[str, Any]:
         if secret:
@@ -189,7 +181,7 @@ class LabPlatform(LabFlsVerbs, LabLicenseVerbs, VerbDispatch):
         program = program_name(self.host, args["name"])
         user = _lab_user(args["account"])
         text = program_section(self.home, self.root, self.host, program, user, args["start_mode"] == "auto")
-        source = self._upload(f"{program}.conf", text)
+        source = upload(self._action, f"{program}.conf", text)
         copy_args = {"src": source, "dest": program_conf(self.home, program), "mode": "0644"}
         copy_args.update(owner="root", group="root", _original_basename=f"{program}.conf")
         written = self._run("ansible.builtin.copy", copy_args)["changed"]

@@ -21,6 +21,7 @@ from typing import Any
 from ansible_collections.printops.prismadirect.plugins.module_utils.lab_layout import host_path, program_name
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import (
     refuse_if_changed,
+    upload,
 )
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._run import run_started
 
@@ -42,7 +43,7 @@ def copy_temp_patterns(filename: str) -> list[str]:
 
 class LabLicenseVerbs:
     """``license.write`` and ``license.reread`` on the lab, with the ``LabPlatform`` attributes
-    ``host``, ``root`` and methods ``_run``, ``_upload``, ``_supervisorctl``."""
+    ``host``, ``root``, ``_action`` and methods ``_run``, ``_supervisorctl``."""
 
     def _license_write(self, args: Mapping[str, Any]) -> bool:
         """Leftovers away, the race check, the backup, then the new file, then old backups away. ``copy``
@@ -55,7 +56,7 @@ class LabLicenseVerbs:
         else:
             self._remove_leftovers(folder, args["filename"])
         self._refuse_if_changed(target, args["filename"], args.get("replaces_sha256"))
-        source = self._upload(args["filename"], args["content"])
+        source = upload(self._action, args["filename"], args["content"])
         backup = args.get("backup") or {}
         if backup.get("file"):
             copy = {"src": target, "dest": posixpath.join(folder, backup["file"]), "remote_src": True}

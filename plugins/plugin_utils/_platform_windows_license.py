@@ -21,6 +21,7 @@ from typing import Any
 
 from ansible_collections.printops.prismadirect.plugins.plugin_utils._platform import (
     refuse_if_changed,
+    upload,
 )
 
 __all__ = ["REPLACE_SCRIPT", "WindowsLicenseVerbs", "temp_name"]
@@ -68,14 +69,6 @@ class WindowsLicenseVerbs:
     """``license.write`` and ``license.reread`` on Windows, with the ``WindowsPlatform`` method
     ``_run`` and attribute ``_action``."""
 
-    def _upload(self, name: str, text: str) -> str:
-        """``text`` as the file ``name`` in the task's remote temporary directory; its path."""
-        action = self._action
-        tmpdir = action._connection._shell.tmpdir or action._make_tmp_path()
-        source = action._connection._shell.join_path(tmpdir, name)
-        action._transfer_data(source, text)
-        return source
-
     def _license_write(self, args: Mapping[str, Any]) -> bool:
         """The folder, the race check, the text copied beside the license, the replace, old backups away."""
         folder, filename, sha256 = args["dest"], args["filename"], args["sha256"]
@@ -83,7 +76,7 @@ class WindowsLicenseVerbs:
         self._run("ansible.windows.win_file", {"path": folder, "state": "directory"})
         self._refuse_if_changed(target, filename, args.get("replaces_sha256"))
         temp = temp_name(filename, sha256)
-        source = self._upload(temp, args["content"])
+        source = upload(self._action, temp, args["content"])
         copy = {
             "src": source,
             "dest": ntpath.join(folder, temp),

@@ -461,20 +461,22 @@ LICENSE_ANSWERS = {
     "ansible.windows.win_powershell": recorded("win_powershell_replaced"),
     "ansible.windows.win_command": recorded("win_command_lmreread"),
 }
+#: The module calls of a license written and reread (a first run).
+LICENSE_WRITE_CALLS = [
+    "win_host_state",
+    "win_file",
+    "win_stat",
+    "_transfer_data",
+    "win_copy",
+    "win_powershell",
+    "win_command",
+]
 
 
 def test_floating_license_first_run_copies_beside_replaces_and_rereads():
     result, calls = run("floating_license", LICENSE, "fls_fresh", LICENSE_ANSWERS, task_vars=FLS_VARS)
     assert result["changed"] is True and not result.get("failed"), result
-    assert names(calls) == [
-        "win_host_state",
-        "win_file",
-        "win_stat",
-        "_transfer_data",
-        "win_copy",
-        "win_powershell",
-        "win_command",
-    ]
+    assert names(calls) == LICENSE_WRITE_CALLS
     reader = calls[0]["args"]
     assert (
         reader["folder_path"] == "C:\\licenses"

@@ -15,7 +15,16 @@ from typing import Any
 
 import pytest
 from action_harness import leaks
-from test_windows_replay import FLS_VARS, REPO, STORE, names, recorded, run
+from test_windows_replay import (
+    FLS_VARS,
+    LICENSE_ANSWERS,
+    LICENSE_WRITE_CALLS,
+    REPO,
+    STORE,
+    names,
+    recorded,
+    run,
+)
 
 sys.path.insert(0, str(REPO / "lab" / "backoffice"))
 from make_license import make_license
@@ -181,28 +190,12 @@ def renewal(hostid: str) -> str:
 )
 def test_several_adapters_a_license_bound_to_any_of_them_is_written(hostid):
     text = renewal(hostid)
-    answers = {
-        "ansible.windows.win_file": recorded("win_file_present"),
-        "ansible.windows.win_stat": {
-            "changed": False,
-            "stat": {"exists": True, "checksum": INSTALLED["sha256"]},
-        },
-        "ansible.windows.win_copy": recorded("win_copy_single"),
-        "ansible.windows.win_powershell": recorded("win_powershell_replaced"),
-        "ansible.windows.win_command": recorded("win_command_lmreread"),
-    }
+    installed = {"changed": False, "stat": {"exists": True, "checksum": INSTALLED["sha256"]}}
+    answers = {**LICENSE_ANSWERS, "ansible.windows.win_stat": installed}
     args = {"content": text, "dest": FOLDER}
     result, calls = run("floating_license", args, reader("fls_multi_adapter_en"), answers, task_vars=FLS_VARS)
     assert result["changed"] is True and not result.get("failed"), result
-    assert names(calls) == [
-        "win_host_state",
-        "win_file",
-        "win_stat",
-        "_transfer_data",
-        "win_copy",
-        "win_powershell",
-        "win_command",
-    ]
+    assert names(calls) == LICENSE_WRITE_CALLS
     assert "mac_addresses" in calls[0]["args"]["sections"]
     assert calls[2]["args"]["path"] == f"{FOLDER}\\PDS-305002.lic" and calls[3]["args"]["data"] == text
     replace = calls[5]["args"]["parameters"]

@@ -55,8 +55,8 @@ def _description(option: dict[str, Any]) -> str:
     return " ".join(text) if isinstance(text, list) else str(text)
 
 
-def from_spec(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The script's options with Ansible.Basic's defaults filled in."""
+def _options(options: dict[str, Any], secret: Any, nested: str) -> dict[str, dict[str, Any]]:
+    """Options in one form: ``secret`` tells a secret option, ``nested`` names the suboptions' key."""
     return {
         name: {
             "type": option.get("type", "str"),
@@ -65,28 +65,21 @@ def from_spec(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "default": option.get("default"),
             "required": bool(option.get("required", False)),
             "aliases": sorted(option.get("aliases") or []),
-            "secret": bool(option.get("no_log", False)),
-            "suboptions": from_spec(option["options"]) if option.get("options") else None,
+            "secret": secret(option),
+            "suboptions": _options(option[nested], secret, nested) if option.get(nested) else None,
         }
         for name, option in options.items()
     }
+
+
+def from_spec(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The script's options with Ansible.Basic's defaults filled in."""
+    return _options(options, lambda option: bool(option.get("no_log", False)), "options")
 
 
 def from_docs(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The documented options, in the same form (a secret is an option whose description says so)."""
-    return {
-        name: {
-            "type": option.get("type", "str"),
-            "elements": option.get("elements"),
-            "choices": option.get("choices"),
-            "default": option.get("default"),
-            "required": bool(option.get("required", False)),
-            "aliases": sorted(option.get("aliases") or []),
-            "secret": NO_LOG_MARK in _description(option),
-            "suboptions": from_docs(option["suboptions"]) if option.get("suboptions") else None,
-        }
-        for name, option in options.items()
-    }
+    return _options(options, lambda option: NO_LOG_MARK in _description(option), "suboptions")
 
 
 def differences(script: dict[str, Any], docs: dict[str, Any], prefix: str = "") -> list[str]:

@@ -84,6 +84,9 @@ class FakeAction:
     def _make_tmp_path(self) -> str:
         return self._connection._shell.tmpdir
 
+    def _fixup_perms2(self, remote_paths: Any, *_: Any, **__: Any) -> Any:
+        return remote_paths  # what ansible does for a Windows shell
+
 
 def stat_answer(checksum: str | None) -> dict[str, Any]:
     stat = {"exists": checksum is not None}
@@ -143,65 +146,56 @@ EXOTIC_REVOKES = [
 ]
 EXISTS = {"accounts": {"CORP\\svc_ors": {"exists": True}, "svc_ors@corp.example.com": {"exists": True}}}
 
+
+def ensure_account(account: str, update_password: str = "always") -> Change:
+    args = {"account": account, "password": "Pw-1", "update_password": update_password}
+    return Change("account.ensure", args, "r", ("password",))
+
+
+def configure_service(account: str, create: bool = False) -> Change:
+    args = {"name": "Print ORS Service", "account": account, "password": "Pw-1", "start_mode": "auto"}
+    return Change("service.configure", {**args, "create": create}, "r", ("password",))
+
+
+def write_settings(account: str | None, values: dict, secrets: dict, path: str | None = None) -> Change:
+    args = {"path": path, "group": None, "account": account, "set": values, "secrets": secrets}
+    return Change("settings.write", args, "r", ("secrets",))
+
+
 # (id, change, reader state, module answers, expected module names or the PlatformError text)
 CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
     # account.ensure: local accounts through win_user, domain accounts must exist
     (
         "local account, update always",
-        Change(
-            "account.ensure",
-            {"account": ".\\svc_ors", "password": "Pw-1", "update_password": "always"},
-            "r",
-            ("password",),
-        ),
+        ensure_account(".\\svc_ors"),
         {},
         {},
         ["ansible.windows.win_user"],
     ),
     (
         "bare local account, update on_create",
-        Change(
-            "account.ensure",
-            {"account": "svc_ors", "password": "Pw-1", "update_password": "on_create"},
-            "r",
-            ("password",),
-        ),
+        ensure_account("svc_ors", "on_create"),
         {},
         {},
         ["ansible.windows.win_user"],
     ),
     (
         "existing domain account",
-        Change(
-            "account.ensure",
-            {"account": "CORP\\svc_ors", "password": "Pw-1", "update_password": "always"},
-            "r",
-            ("password",),
-        ),
+        ensure_account("CORP\\svc_ors"),
         EXISTS,
         {},
         [],
     ),
     (
         "existing UPN account",
-        Change(
-            "account.ensure",
-            {"account": "svc_ors@corp.example.com", "password": "Pw-1", "update_password": "always"},
-            "r",
-            ("password",),
-        ),
+        ensure_account("svc_ors@corp.example.com"),
         EXISTS,
         {},
         [],
     ),
     (
         "missing domain account",
-        Change(
-            "account.ensure",
-            {"account": "CORP\\svc_new", "password": "Pw-1", "update_password": "always"},
-            "r",
-            ("password",),
-        ),
+        ensure_account("CORP\\svc_new"),
         EXISTS,
         {},
         "is a domain account and this host does not find it",
@@ -224,54 +218,21 @@ CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
     # service.*
     (
         "service configure, local",
-        Change(
-            "service.configure",
-            {
-                "name": "Print ORS Service",
-                "account": ".\\svc_ors",
-                "password": "Pw-1",
-                "start_mode": "auto",
-                "create": False,
-            },
-            "r",
-            ("password",),
-        ),
+        configure_service(".\\svc_ors"),
         {},
         {},
         ["ansible.windows.win_service"],
     ),
     (
         "service configure, domain",
-        Change(
-            "service.configure",
-            {
-                "name": "Print ORS Service",
-                "account": "CORP\\svc_ors",
-                "password": "Pw-1",
-                "start_mode": "auto",
-                "create": False,
-            },
-            "r",
-            ("password",),
-        ),
+        configure_service("CORP\\svc_ors"),
         {},
         {},
         ["ansible.windows.win_service"],
     ),
     (
         "service configure, not installed",
-        Change(
-            "service.configure",
-            {
-                "name": "Print ORS Service",
-                "account": ".\\svc_ors",
-                "password": "Pw-1",
-                "start_mode": "auto",
-                "create": True,
-            },
-            "r",
-            ("password",),
-        ),
+        configure_service(".\\svc_ors", create=True),
         {},
         {},
         "is installed with PRISMAdirect",
@@ -293,17 +254,11 @@ CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
     # settings.write
     (
         "settings, general only",
-        Change(
-            "settings.write",
-            {
-                "path": "C:\\ProgramData\\PRISMAdirect\\remote-service.json",
-                "group": None,
-                "account": ".\\svc_ors",
-                "set": {"general.enabled": True},
-                "secrets": {"general.verification_code": "code"},
-            },
-            "r",
-            ("secrets",),
+        write_settings(
+            ".\\svc_ors",
+            {"general.enabled": True},
+            {"general.verification_code": "code"},
+            path="C:\\ProgramData\\PRISMAdirect\\remote-service.json",
         ),
         {},
         {"printops.prismadirect.win_settings_store": store_answer()},
@@ -311,12 +266,7 @@ CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
     ),
     (
         "settings, store path default, no service account",
-        Change(
-            "settings.write",
-            {"path": None, "group": None, "account": None, "set": {"proxy.mode": "none"}, "secrets": {}},
-            "r",
-            ("secrets",),
-        ),
+        write_settings(None, {"proxy.mode": "none"}, {}),
         {},
         {
             "printops.prismadirect.win_settings_store": store_answer(
@@ -327,17 +277,10 @@ CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
     ),
     (
         "settings, manual proxy",
-        Change(
-            "settings.write",
-            {
-                "path": None,
-                "group": None,
-                "account": "CORP\\svc_ors",
-                "set": {"proxy.mode": "manual", "proxy.url": "proxy.example.com:8080"},
-                "secrets": {"proxy.password": None},
-            },
-            "r",
-            ("secrets",),
+        write_settings(
+            "CORP\\svc_ors",
+            {"proxy.mode": "manual", "proxy.url": "proxy.example.com:8080"},
+            {"proxy.password": None},
         ),
         {},
         {"printops.prismadirect.win_settings_store": store_answer()},
@@ -345,17 +288,10 @@ CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
     ),
     (
         "settings, proxy cleared",
-        Change(
-            "settings.write",
-            {
-                "path": None,
-                "group": None,
-                "account": ".\\svc_ors",
-                "set": {"proxy.mode": "none", "proxy.url": None, "proxy.username": None},
-                "secrets": {"proxy.password": None},
-            },
-            "r",
-            ("secrets",),
+        write_settings(
+            ".\\svc_ors",
+            {"proxy.mode": "none", "proxy.url": None, "proxy.username": None},
+            {"proxy.password": None},
         ),
         {},
         {
@@ -367,18 +303,7 @@ CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
     ),
     (
         "settings, proxy auto detect, service as LocalSystem",
-        Change(
-            "settings.write",
-            {
-                "path": None,
-                "group": None,
-                "account": "LocalSystem",
-                "set": {"proxy.mode": "auto_detect"},
-                "secrets": {},
-            },
-            "r",
-            ("secrets",),
-        ),
+        write_settings("LocalSystem", {"proxy.mode": "auto_detect"}, {}),
         {},
         {
             "printops.prismadirect.win_settings_store": store_answer(
@@ -389,18 +314,7 @@ CASES: list[tuple[str, Change, dict, dict, list[str] | str]] = [
     ),
     (
         "settings, proxy password only",
-        Change(
-            "settings.write",
-            {
-                "path": None,
-                "group": None,
-                "account": ".\\svc_ors",
-                "set": {},
-                "secrets": {"proxy.password": "pp"},
-            },
-            "r",
-            ("secrets",),
-        ),
+        write_settings(".\\svc_ors", {}, {"proxy.password": "pp"}),
         {},
         {"printops.prismadirect.win_settings_store": store_answer()},
         ["printops.prismadirect.win_settings_store", "ansible.windows.win_inet_proxy"],
