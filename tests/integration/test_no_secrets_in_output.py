@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import grp
 import hashlib
 import json
 import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,7 @@ from typing import Any
 import pytest
 import yaml
 from forward_proxy import SKIP_REASON, ForwardProxy, tinyproxy_binary
+from lab_under_test import free_port, processes_under, users_in
 
 pytestmark = [
     pytest.mark.integration,
@@ -169,31 +168,6 @@ class Lab:
         )
         self.runs.append((label, proc))
         return proc
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def users_in(group: str) -> list[str]:
-    try:
-        entry = grp.getgrnam(group)
-    except KeyError:
-        return []
-    return sorted(set(entry.gr_mem) | {u.pw_name for u in pwd.getpwall() if u.pw_gid == entry.gr_gid})
-
-
-def processes_under(path: Path) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            if str(path) in (entry / "cmdline").read_bytes().decode(errors="replace"):
-                found.append(int(entry.name))
-    return found
 
 
 def write_inventory(base: Path, account: str, url: str, ca_path: Path) -> None:
